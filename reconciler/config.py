@@ -1,4 +1,4 @@
-"""Where the clouds are: endpoints from reconciler.yaml, overridden by the environment."""
+"""Where the clouds are: endpoints from reconciler.yaml, overridden by the env."""
 
 from __future__ import annotations
 
