@@ -152,15 +152,16 @@ class _Comment:
                 self.open_details = False
 
     def finish(self, shown: str, where: str) -> str:
-        if self.truncated:
-            if self.open_details:
-                self.parts.append(_DETAILS_END)
-            self.parts.append(
-                "\n> [!NOTE]\n"
-                f"> Cut to fit the {self.max_chars:,}-character comment limit: "
-                f"{shown}. {where}\n"
-            )
-        return "".join(self.parts).rstrip("\n") + "\n"
+        if self.truncated and self.open_details:
+            self.parts.append(_DETAILS_END)
+        body = "".join(self.parts).rstrip("\n") + "\n"
+        if not self.truncated:
+            return body
+        return (
+            f"{body}\n> [!NOTE]\n"
+            f"> Cut to fit the {self.max_chars:,}-character comment limit: "
+            f"{shown}. {where}\n"
+        )
 
 
 def _plan_outlook(totals: PlanTotals) -> str:
