@@ -49,9 +49,18 @@ class ItemChange(_Frozen):
     fingerprint: str
     last_update: str
     source: str = Field(description="PATH:LINE:COL of the declaration")
+    # Declared fields that were already at their desired value. With the changes'
+    # before values they are everything the fingerprint covers.
+    matching: dict[str, FieldValue] = Field(default_factory=dict)
 
     def patch_body(self) -> dict[str, FieldValue]:
         return {change.field: change.after for change in self.changes}
+
+    def read_values(self) -> dict[str, FieldValue]:
+        """Every managed field as it was read when planning."""
+        values = dict(self.matching)
+        values.update((change.field, change.before) for change in self.changes)
+        return values
 
     def touches_assignee(self) -> bool:
         return any(change.field == "assignedTo" for change in self.changes)
@@ -79,9 +88,15 @@ class TenantPlan(_Frozen):
     changes: list[ItemChange] = Field(default_factory=list)
     notices: list[Notice] = Field(default_factory=list)
     read_requests: int = 0
+    # Set when the tenant could not be read at all (credentials, sign-in, outage);
+    # then it has no changes and nothing of it is written.
+    error: str | None = None
 
     def assigns(self) -> bool:
         return any(item.touches_assignee() for item in self.changes)
+
+    def unknown_count(self) -> int:
+        return sum(1 for notice in self.notices if notice.reason == "unknown")
 
 
 class PlanEndpoints(_Frozen):
@@ -100,6 +115,12 @@ class Plan(_Frozen):
 
     def has_changes(self) -> bool:
         return any(tenant.changes for tenant in self.tenants)
+
+    def is_complete(self) -> bool:
+        """False when a tenant or an item could not be read: the plan is partial."""
+        return not any(
+            tenant.error or tenant.unknown_count() for tenant in self.tenants
+        )
 
     def assigning_tenants(self) -> list[str]:
         return [tenant.slug for tenant in self.tenants if tenant.assigns()]
