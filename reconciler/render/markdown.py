@@ -24,6 +24,7 @@ from reconciler.render.summaries import (
     apply_line,
     cost_sentence,
     count,
+    nothing_to_apply,
     ordered_changes,
     ordered_notices,
     ordered_outcomes,
@@ -51,10 +52,11 @@ def render_plan(plan: Plan, *, max_chars: int = GITHUB_COMMENT_LIMIT) -> str:
     tenants = sorted(plan.tenants, key=lambda tenant: tenant.slug)
     comment = _Comment(max_chars)
 
+    gaps = nothing_to_apply(totals)
     if totals.changes:
         title = f"Reconciler plan: {plan_headline(totals, len(plan.tenants))}"
-    elif totals.notices:
-        title = f"Reconciler plan: no changes; {count(totals.notices, 'notice')}"
+    elif gaps:
+        title = f"Reconciler plan: no changes; {gaps}"
     else:
         title = "Reconciler plan: no changes"
     comment.add(f"### {title}\n\n")
@@ -62,8 +64,12 @@ def render_plan(plan: Plan, *, max_chars: int = GITHUB_COMMENT_LIMIT) -> str:
     comment.add(_plan_provenance(plan))
 
     numbers = ("Incidents", "Alerts", "Notices", "Requests")
-    overview = _table(("Tenant", "Name", "Tenant id", *numbers), numbers)
-    rows = (_overview_row(tenant, totals.tenants[tenant.slug]) for tenant in tenants)
+    errors = ("Error",) if totals.unreadable_tenants else ()
+    overview = _table(("Tenant", "Name", "Tenant id", *numbers, *errors), numbers)
+    rows = (
+        _overview_row(tenant, totals.tenants[tenant.slug], with_error=bool(errors))
+        for tenant in tenants
+    )
     comment.add_table(overview, rows)
 
     for tenant in tenants:
@@ -167,11 +173,9 @@ class _Comment:
 def _plan_outlook(totals: PlanTotals) -> str:
     if totals.changes:
         return f"Apply cost: {cost_sentence(totals)}."
-    if totals.notices:
-        return (
-            f"Nothing to apply; {count(totals.notices, 'declared item')} could not "
-            "be planned (see the notices below)."
-        )
+    gaps = nothing_to_apply(totals)
+    if gaps:
+        return f"Nothing to apply; {gaps} (see below)."
     return "Live state matches the declared state."
 
 
@@ -188,8 +192,8 @@ def _when(timestamp: str) -> str:
     return timestamp.replace("T", " ").replace("+00:00", " UTC")
 
 
-def _overview_row(tenant: TenantPlan, share: TenantTotals) -> str:
-    return _row(
+def _overview_row(tenant: TenantPlan, share: TenantTotals, *, with_error: bool) -> str:
+    cells = [
         tenant.slug,
         _code(tenant.display_name),
         _code(tenant.tenant_id),
@@ -197,7 +201,10 @@ def _overview_row(tenant: TenantPlan, share: TenantTotals) -> str:
         f"{share.alerts:,}",
         f"{share.notices:,}",
         f"{share.requests:,}",
-    )
+    ]
+    if with_error:
+        cells.append(_code(tenant.error) if tenant.error else "")
+    return _row(*cells)
 
 
 def _tenant_details(

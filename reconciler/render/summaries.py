@@ -36,6 +36,7 @@ class TenantTotals:
     incidents: int
     alerts: int
     notices: int
+    unreadable: bool
     # Graph requests the apply spends: one staleness check per kind with changes,
     # then one write per changed item (every $batch item counts against quota).
     requests: int
@@ -70,6 +71,10 @@ class PlanTotals:
         return sum(totals.notices for totals in self.tenants.values())
 
     @property
+    def unreadable_tenants(self) -> int:
+        return sum(1 for totals in self.tenants.values() if totals.unreadable)
+
+    @property
     def requests(self) -> int:
         return sum(totals.requests for totals in self.tenants.values())
 
@@ -92,6 +97,7 @@ def tenant_totals(tenant: TenantPlan) -> TenantTotals:
         incidents=incidents,
         alerts=alerts,
         notices=len(tenant.notices),
+        unreadable=tenant.error is not None,
         requests=requests,
         seconds=requests / rate_per_second if rate_per_second > 0 else 0.0,
     )
@@ -106,7 +112,8 @@ def plan_totals(plan: Plan) -> PlanTotals:
 
 
 def plan_headline(totals: PlanTotals, tenant_count: int) -> str:
-    """'7 changes in 2 tenants (5 incidents, 2 alerts); 3 notices'."""
+    """'7 changes in 2 tenants (5 incidents, 2 alerts); 3 notices', and any
+    tenants that could not be read."""
     changed = totals.changed_tenants
     where = (
         count(changed, "tenant")
@@ -116,8 +123,24 @@ def plan_headline(totals: PlanTotals, tenant_count: int) -> str:
     return (
         f"{count(totals.changes, 'change')} in {where} "
         f"({count(totals.incidents, 'incident')}, {count(totals.alerts, 'alert')}); "
-        f"{count(totals.notices, 'notice')}"
+        f"{count(totals.notices, 'notice')}{_unread(totals)}"
     )
+
+
+def nothing_to_apply(totals: PlanTotals) -> str | None:
+    """Why a plan without changes is not proof that live matches, if it is not."""
+    gaps = []
+    if totals.unreadable_tenants:
+        gaps.append(f"{count(totals.unreadable_tenants, 'tenant')} could not be read")
+    if totals.notices:
+        gaps.append(f"{count(totals.notices, 'declared item')} could not be planned")
+    return " and ".join(gaps) if gaps else None
+
+
+def _unread(totals: PlanTotals) -> str:
+    if not totals.unreadable_tenants:
+        return ""
+    return f"; {count(totals.unreadable_tenants, 'tenant')} could not be read"
 
 
 def cost_sentence(totals: PlanTotals) -> str:

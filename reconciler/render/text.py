@@ -27,6 +27,7 @@ from reconciler.render.summaries import (
     approximate_duration,
     cost_sentence,
     count,
+    nothing_to_apply,
     ordered_changes,
     ordered_notices,
     ordered_outcomes,
@@ -60,14 +61,19 @@ def render_plan(plan: Plan, *, color: bool) -> str:
     lines: list[str] = []
 
     for tenant in sorted(plan.tenants, key=lambda tenant: tenant.slug):
-        if not tenant.changes and not tenant.notices:
+        if not tenant.changes and not tenant.notices and not tenant.error:
             continue
         share = totals.tenants[tenant.slug]
         header = (
             f"Tenant {tenant.slug} ({printable(tenant.display_name)}, "
-            f"{tenant.tenant_id}): {_tenant_counts(share)}"
+            f"{tenant.tenant_id}): "
         )
-        lines.append(paint(header, "bold"))
+        if tenant.error:
+            lines.append(paint(header + "could not be read", "bold"))
+            lines.append(f"  {paint('!', 'magenta')} {printable(tenant.error)}")
+            lines.append("")
+            continue
+        lines.append(paint(header + _tenant_counts(share), "bold"))
         if share.changes:
             lines.append(
                 paint(
@@ -196,15 +202,10 @@ def _notice_lines(notice: Notice, paint: Paint) -> list[str]:
 
 def _plan_summary(totals: PlanTotals, tenant_count: int, paint: Paint) -> list[str]:
     if not totals.changes:
-        if not totals.notices:
+        gaps = nothing_to_apply(totals)
+        if gaps is None:
             return [paint(NO_CHANGES, "bold")]
-        return [
-            paint(
-                f"No changes to apply. {count(totals.notices, 'declared item')} "
-                "could not be planned: see the notices above.",
-                "bold",
-            )
-        ]
+        return [paint(f"No changes to apply. {gaps}: see above.", "bold")]
     return [
         paint(f"Plan: {plan_headline(totals, tenant_count)}.", "bold"),
         f"Apply cost: {cost_sentence(totals)}.",

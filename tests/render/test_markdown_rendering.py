@@ -287,3 +287,23 @@ def test_a_long_apply_comment_is_cut_with_a_pointer() -> None:
         f"{shown:,} of 2,000 unfinished items are shown. "
         "The full report is in the output of `reconciler apply`.\n"
     )
+
+
+def test_an_unreadable_tenant_gets_an_error_column_and_no_match_claim() -> None:
+    unread = tenant("contoso", CONTOSO_ID, "Contoso", []).model_copy(
+        update={"error": "sign-in failed: AADSTS7000215 invalid client secret"}
+    )
+
+    rendered = markdown.render_plan(plan(unread))
+
+    assert rendered.startswith(
+        "### Reconciler plan: no changes; 1 tenant could not be read\n\n"
+        "Nothing to apply; 1 tenant could not be read (see below).\n"
+    )
+    assert rendered.endswith(
+        "| Tenant | Name | Tenant id | Incidents | Alerts | Notices | Requests | "
+        "Error |\n"
+        "| --- | --- | --- | --: | --: | --: | --: | --- |\n"
+        "| contoso | `Contoso` | `5f1c2d3e-0000-4000-8000-000000000001` | 0 | 0 | 0 "
+        "| 0 | `sign-in failed: AADSTS7000215 invalid client secret` |\n"
+    )

@@ -115,8 +115,7 @@ def test_plan_with_only_notices_lists_them_and_says_nothing_is_applied() -> None
         "  ! incident 7  state/contoso/incidents.yaml:3:3\n"
         "      unknown: the list was incomplete\n"
         "\n"
-        "No changes to apply. 1 declared item could not be planned: see the notices "
-        "above.\n"
+        "No changes to apply. 1 declared item could not be planned: see above.\n"
     )
 
 
@@ -278,3 +277,35 @@ def test_refusal_says_what_was_refused_and_that_nothing_was_written() -> None:
 )
 def test_durations_are_rounded_up_and_spoken(seconds: float, expected: str) -> None:
     assert approximate_duration(seconds) == expected
+
+
+def test_a_tenant_that_could_not_be_read_is_never_reported_as_matching() -> None:
+    unread = tenant("contoso", CONTOSO_ID, "Contoso", []).model_copy(
+        update={"error": "CONTOSO_CLIENT_SECRET is not set; export it and retry"}
+    )
+
+    assert text.render_plan(plan(unread), color=False) == (
+        "Tenant contoso (Contoso, 5f1c2d3e-0000-4000-8000-000000000001): could not "
+        "be read\n"
+        "  ! CONTOSO_CLIENT_SECRET is not set; export it and retry\n"
+        "\n"
+        "No changes to apply. 1 tenant could not be read: see above.\n"
+    )
+
+
+def test_the_plan_line_counts_tenants_that_could_not_be_read() -> None:
+    subject = demo_plan()
+    unread = subject.tenants[1].model_copy(update={"error": "sign-in failed"})
+    subject = subject.model_copy(
+        update={"tenants": [subject.tenants[0], unread, subject.tenants[2]]}
+    )
+
+    rendered = text.render_plan(subject, color=False)
+
+    assert "Tenant northwind (Northwind, 1b2c3d4e-0000-4000-8000-000000000003): " in (
+        rendered
+    )
+    assert (
+        "Plan: 4 changes in 2 of 3 tenants (3 incidents, 1 alert); 3 notices; "
+        "1 tenant could not be read.\n"
+    ) in rendered
