@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from reconciler.config import Endpoints
@@ -19,7 +19,15 @@ from reconciler.desired.models import (
     TenantSpec,
     TenantState,
 )
+from reconciler.engine.fingerprints import fingerprint
 from reconciler.engine.memory import MemoryReader
+from reconciler.engine.plans import (
+    FieldChange,
+    ItemChange,
+    Plan,
+    PlanEndpoints,
+    TenantPlan,
+)
 from reconciler.live.records import LiveItem
 
 ENDPOINTS = Endpoints(
@@ -111,3 +119,47 @@ def factory(
     readers: Mapping[str, MemoryReader],
 ) -> Callable[[TenantSpec], MemoryReader]:
     return lambda tenant: readers[tenant.slug]
+
+
+def change(
+    kind: Kind,
+    item_id: str,
+    *fields: tuple[str, object, object],
+    last_update: str = EARLIER,
+) -> ItemChange:
+    """A planned change, as if read with `before` values and nothing else declared."""
+    changes = [FieldChange(field=f, before=b, after=a) for f, b, a in fields]  # type: ignore[arg-type]
+    return ItemChange(
+        kind=kind,
+        id=item_id,
+        changes=changes,
+        fingerprint=fingerprint({f: b for f, b, _ in fields}),  # type: ignore[misc]
+        last_update=last_update,
+        source=f"state/x/{kind}s.yaml:1:3",
+    )
+
+
+def tenant_plan(slug: str, *changes: ItemChange, **extra: object) -> TenantPlan:
+    tenant = spec(slug)
+    return TenantPlan(
+        slug=slug,
+        tenant_id=tenant.tenant_id,
+        display_name=tenant.display_name,
+        client_id=tenant.client_id,
+        quota_per_minute=150,
+        watermarks={"incident": EARLIER, "alert": EARLIER},
+        changes=list(changes),
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def make_plan(*tenants: TenantPlan, created_at: datetime = PLANNED_AT) -> Plan:
+    return Plan(
+        created_at=created_at,
+        expires_at=created_at + timedelta(hours=1),
+        endpoints=PlanEndpoints(
+            authority_host=ENDPOINTS.authority_host, graph_url=ENDPOINTS.graph_url
+        ),
+        commit=None,
+        tenants=list(tenants),
+    ).sealed()
