@@ -125,6 +125,6 @@ def _certificate_reason(error: BaseException) -> str:
     current: BaseException | None = error
     while current is not None:
         if isinstance(current, ssl.SSLCertVerificationError):
-            return current.verify_message or "verification failed"
+            return getattr(current, "verify_message", None) or "verification failed"
         current = current.__cause__ or current.__context__
     return "verification failed"

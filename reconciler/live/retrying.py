@@ -20,7 +20,8 @@ from tenacity import (
     Retrying,
     retry_if_exception_type,
     stop_after_attempt,
-    wait_exponential_jitter,
+    wait_exponential,
+    wait_random,
 )
 from tenacity.stop import stop_base
 
@@ -116,11 +117,9 @@ def parse_retry_after(
 
 class _RetryAfterOrBackoff:
     def __init__(self, policy: RetryPolicy) -> None:
-        self._backoff = wait_exponential_jitter(
-            initial=policy.backoff_initial_s,
-            max=policy.backoff_max_s,
-            jitter=policy.backoff_initial_s,
-        )
+        self._backoff = wait_exponential(
+            multiplier=policy.backoff_initial_s, max=policy.backoff_max_s
+        ) + wait_random(0, policy.backoff_initial_s)
 
     def __call__(self, state: RetryCallState) -> float:
         failure = _failure(state)
