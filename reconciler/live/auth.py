@@ -29,7 +29,7 @@ from msal.exceptions import MsalServiceError
 from reconciler.config import ENV_AUTHORITY_HOST
 from reconciler.desired.models import TenantSpec
 from reconciler.live.errors import AuthenticationError, CredentialError, LiveError
-from reconciler.live.http import transport_failure
+from reconciler.live.http import MsalHttpClient, transport_failure
 from reconciler.live.retrying import RetryableFailure, RetryPolicy, retrying
 
 logger = logging.getLogger(__name__)
@@ -275,7 +275,7 @@ class TokenSource:
             authority=self.authority,
             # Always: never ask login.microsoftonline.com about a private host.
             instance_discovery=False,
-            http_client=self._http,
+            http_client=MsalHttpClient(self._http),
             token_cache=self._cache,
         )
 

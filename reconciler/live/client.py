@@ -24,7 +24,7 @@ from reconciler.live.auth import TokenSource, load_credential
 from reconciler.live.errors import GraphError, LiveError
 from reconciler.live.http import build_http_client
 from reconciler.live.paging import read_all_pages
-from reconciler.live.quota import Quota, QuotaShape
+from reconciler.live.quota import SERVER_WINDOW_S, Quota, QuotaShape
 from reconciler.live.records import (
     ListResult,
     LiveItem,
@@ -47,7 +47,12 @@ _T = TypeVar("_T")
 
 
 class GraphClient:
-    """One run's connection to the identity platform and Graph."""
+    """One run's connection to the identity platform and Graph.
+
+    `transport` replaces the network for in-process tests. `quota_window_s` is
+    what each tenant's quota_per_minute is counted over: a minute, which only
+    tests shorten, together with the emulator's window.
+    """
 
     def __init__(
         self,
@@ -57,6 +62,7 @@ class GraphClient:
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        quota_window_s: float = SERVER_WINDOW_S,
     ) -> None:
         if not endpoints.graph_url.lower().startswith("https://"):
             raise LiveError(
@@ -65,6 +71,7 @@ class GraphClient:
             )
         self.endpoints = endpoints
         self._retry = retry or RetryPolicy()
+        self._quota_window_s = quota_window_s
         self._http = build_http_client(
             ca_bundle=endpoints.ca_bundle,
             timeout=timeout,
@@ -119,7 +126,11 @@ class GraphClient:
             http=self._http,
             graph_url=self.endpoints.graph_url,
             tokens=tokens,
-            quota=Quota(QuotaShape.for_quota(spec.quota_per_minute)),
+            quota=Quota(
+                QuotaShape.for_quota(
+                    spec.quota_per_minute, window_s=self._quota_window_s
+                )
+            ),
             retry=self._retry,
         )
         with self._lock:

@@ -8,7 +8,9 @@ default applies, which honours SSL_CERT_FILE.
 from __future__ import annotations
 
 import ssl
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -128,3 +130,42 @@ def _certificate_reason(error: BaseException) -> str:
             return getattr(current, "verify_message", None) or "verification failed"
         current = current.__cause__ or current.__context__
     return "verification failed"
+
+
+class MsalHttpClient:
+    """The run's httpx client in the shape MSAL calls (`get`, `post`, `close`).
+
+    MSAL hands the signed client assertion over as bytes in the form data, which
+    httpx would encode as "b'...'" and the identity platform would refuse as not
+    a JWT; text is passed on as it is.
+    """
+
+    def __init__(self, http: httpx.Client) -> None:
+        self._http = http
+
+    def get(
+        self,
+        url: str,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        return self._http.get(url, params=params, headers=headers, **kwargs)
+
+    def post(
+        self,
+        url: str,
+        params: Mapping[str, Any] | None = None,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        if isinstance(data, Mapping):
+            data = {
+                key: value.decode("ascii") if isinstance(value, bytes) else value
+                for key, value in data.items()
+            }
+        return self._http.post(url, params=params, data=data, headers=headers, **kwargs)
+
+    def close(self) -> None:
+        """The run's client outlives every MSAL client; `GraphClient` closes it."""

@@ -22,6 +22,7 @@ from cryptography.x509.oid import NameOID
 
 from reconciler.config import Endpoints
 from reconciler.desired.models import Credential, SourceLocation, TenantSpec
+from reconciler.emulator import EmulatorServer
 from reconciler.live import GraphClient, RetryPolicy
 
 AUTHORITY_HOST = "https://login.fake.test"
@@ -321,3 +322,51 @@ def write_pem(
     cert_pem = certificate.public_bytes(serialization.Encoding.PEM).decode()
     path.write_text(key_pem if key_only else key_pem + cert_pem)
     return key_pem, cert_pem
+
+
+def emulator_endpoints(emulator: EmulatorServer) -> Endpoints:
+    return Endpoints(
+        authority_host=emulator.url,
+        graph_url=f"{emulator.url}/v1.0",
+        ca_bundle=emulator.ca_bundle,
+    )
+
+
+def emulator_spec(
+    slug: str,
+    tenant_id: str,
+    *,
+    client_id: str = CLIENT_ID,
+    secret_env: str | None = None,
+    certificate_file: Path | None = None,
+    quota_per_minute: int = 150,
+) -> TenantSpec:
+    """A tenant of the emulator, as the desired state would describe it."""
+    credential = (
+        Credential(certificate_file=certificate_file)
+        if certificate_file is not None
+        else Credential(secret_env=secret_env or f"{slug.upper()}_CLIENT_SECRET")
+    )
+    return TenantSpec(
+        slug=slug,
+        tenant_id=tenant_id,
+        display_name=slug.title(),
+        client_id=client_id,
+        credential=credential,
+        assignees=None,
+        quota_per_minute=quota_per_minute,
+        location=SourceLocation(f"state/{slug}/tenant.yaml", 1, 1),
+    )
+
+
+def generated_incidents(count: int) -> list[dict[str, Any]]:
+    """Incidents numbered from 1, created a second apart (newest listed first)."""
+    return [
+        incident(
+            100_000 + number,
+            displayName=f"Generated incident {number}",
+            createdDateTime=f"2026-11-01T{number // 3600:02d}:"
+            f"{number // 60 % 60:02d}:{number % 60:02d}.0000000Z",
+        )
+        for number in range(1, count + 1)
+    ]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import ssl
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import httpx
+import jwt
 import pytest
 from live_support import (
     AUTHORITY_HOST,
@@ -227,3 +229,19 @@ def test_an_untrusted_certificate_names_the_ca_bundle_settings(
         "cloud.ca_bundle in reconciler.yaml at its PEM bundle"
     )
     assert len(cloud.requests) == 1
+
+
+def test_a_certificate_signs_an_assertion_with_its_sha256_thumbprint(
+    cloud: FakeCloud, tmp_path: Path
+) -> None:
+    pem = tmp_path / "contoso.pem"
+    write_pem(pem)
+
+    cloud.client().tenant(make_spec(certificate_file=pem)).count("incident")
+
+    (token_post,) = [r for r in cloud.requests if r.url.path == TOKEN_PATH]
+    form = parse_qs(token_post.content.decode())
+    assert "client_secret" not in form
+    header = jwt.get_unverified_header(form["client_assertion"][0])
+    assert "x5t#S256" in header
+    assert "x5t" not in header
