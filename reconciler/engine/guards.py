@@ -42,7 +42,7 @@ def check_plan(
     specs: Mapping[str, TenantSpec] | None = None,
     command: str = "reconciler",
 ) -> None:
-    """Raise `RefusedError` if the plan breaks a guardrail.
+    """Raise `RefusedError` if the plan breaks a guardrail; nothing is written then.
 
     `command` is how the user runs the tool (with its --root), for the commands
     the refusal suggests. `specs` adds the check of each assignee against the
@@ -63,9 +63,9 @@ def refuse_cross_tenant_assignment(plan: Plan, *, command: str = "reconciler") -
         f"  {command} plan --tenant {slug} --out {slug}.plan.json" for slug in assigning
     )
     raise RefusedError(
-        f"refused: the plan changes assignees in {len(assigning)} tenants "
-        f"({', '.join(assigning)}), and one batch may assign in one tenant only; "
-        f"nothing was written. Plan each of them on its own:\n{commands}"
+        f"the plan changes assignees in {len(assigning)} tenants "
+        f"({', '.join(assigning)}), and one batch may assign in one tenant only. "
+        f"Plan each of them on its own:\n{commands}"
     )
 
 
@@ -83,11 +83,11 @@ def refuse_foreign_assignees(plan: Plan, specs: Mapping[str, TenantSpec]) -> Non
                 if spec.assignees.allows(assignee):
                     continue
                 raise RefusedError(
-                    f"refused: the plan assigns {item.kind} {item.id} in tenant "
+                    f"the plan assigns {item.kind} {item.id} in tenant "
                     f"{tenant.slug} to {assignee}, whom {spec.location.path} does "
-                    "not allow (not on its roster, not in its domains); nothing "
-                    "was written. Correct the assignee, or add them to the "
-                    "tenant's assignees, and plan again"
+                    "not allow (not on its roster, not in its domains). Correct "
+                    "the assignee, or add them to the tenant's assignees, and "
+                    "plan again"
                 )
 
 
@@ -100,10 +100,9 @@ def refuse_undeclarable_writes(plan: Plan) -> None:
                 if problem is None:
                     continue
                 raise RefusedError(
-                    f"refused: the plan would write {problem} on {item.kind} "
-                    f"{item.id} in tenant {tenant.slug}, which no declaration can "
-                    "ask for; nothing was written. Make the plan again with "
-                    "`reconciler plan`"
+                    f"the plan would write {problem} on {item.kind} {item.id} in "
+                    f"tenant {tenant.slug}, which no declaration can ask for. Make "
+                    "the plan again with `reconciler plan`"
                 )
 
 

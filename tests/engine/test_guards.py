@@ -27,9 +27,8 @@ def test_assignee_changes_in_two_tenants_are_refused_with_the_split_commands() -
 
     assert refused.value.exit_code == 3
     assert str(refused.value) == (
-        "refused: the plan changes assignees in 2 tenants (contoso, fabrikam), and "
-        "one batch may assign in one tenant only; nothing was written. Plan each "
-        "of them on its own:\n"
+        "the plan changes assignees in 2 tenants (contoso, fabrikam), and one "
+        "batch may assign in one tenant only. Plan each of them on its own:\n"
         "  reconciler --root ../triage plan --tenant contoso --out contoso.plan.json\n"
         "  reconciler --root ../triage plan --tenant fabrikam --out fabrikam.plan.json"
     )
@@ -68,10 +67,10 @@ def test_an_assignee_outside_the_tenants_domains_is_refused() -> None:
         check_plan(plan, specs=specs)
 
     assert str(refused.value) == (
-        "refused: the plan assigns incident 1 in tenant contoso to kai@fabrikam.com, "
-        "whom state/contoso/tenant.yaml does not allow (not on its roster, not in "
-        "its domains); nothing was written. Correct the assignee, or add them to "
-        "the tenant's assignees, and plan again"
+        "the plan assigns incident 1 in tenant contoso to kai@fabrikam.com, whom "
+        "state/contoso/tenant.yaml does not allow (not on its roster, not in its "
+        "domains). Correct the assignee, or add them to the tenant's assignees, "
+        "and plan again"
     )
 
 
@@ -105,7 +104,6 @@ def test_values_no_declaration_can_ask_for_are_refused(
         check_plan(plan)
 
     assert str(refused.value) == (
-        f"refused: the plan would write {shown} on {kind} 7 in tenant contoso, "
-        "which no declaration can ask for; nothing was written. Make the plan "
-        "again with `reconciler plan`"
+        f"the plan would write {shown} on {kind} 7 in tenant contoso, which no "
+        "declaration can ask for. Make the plan again with `reconciler plan`"
     )
