@@ -61,8 +61,14 @@ class Quota:
 
 
 def retry_after_header(seconds: float) -> str:
-    """Whole seconds, rounded up: the form Graph sends and every client parses."""
-    return str(max(1, math.ceil(seconds)))
+    """Seconds, rounded up to the millisecond ("12", "0.2", "59.873").
+
+    Graph usually sends whole seconds but has sent fractions ("2.128",
+    graph-api.md 4.1); exact values keep quota tests and benchmarks quick.
+    """
+    millis = max(1, math.ceil(seconds * 1000))
+    whole, fraction = divmod(millis, 1000)
+    return str(whole) if fraction == 0 else f"{whole}.{fraction:03d}".rstrip("0")
 
 
 class FaultPlan:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import parse_qsl, quote
 
 from reconciler.emulator import enums
@@ -227,6 +227,11 @@ class _FilterParser:
         kind, name, position = self._next()
         if kind != "word":
             self._fail(position)
+        if self._index < len(self._tokens) and self._tokens[self._index][0] == "(":
+            raise ODataError(
+                f"Invalid filter clause: the function '{name}' is not supported; "
+                "compare properties with eq, ne, ge, gt, le or lt."
+            )
         properties = _FILTERABLE[self._kind]
         if name not in properties:
             raise ODataError(
@@ -288,13 +293,13 @@ class _FilterParser:
             return True
         return False
 
-    def _incompatible(self, name: str, operator: str, literal: str) -> None:
+    def _incompatible(self, name: str, operator: str, literal: str) -> NoReturn:
         raise ODataError(
             f"Invalid filter clause: operator '{operator}' cannot compare property "
             f"'{name}' with {literal}."
         )
 
-    def _fail(self, position: int) -> Any:
+    def _fail(self, position: int) -> NoReturn:
         raise ODataError(
             f"Invalid filter clause: Syntax error at position {position} in "
             f"'{self._text}'."

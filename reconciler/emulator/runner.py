@@ -62,6 +62,11 @@ class EmulatorServer:
         return self._emulator.store
 
     @property
+    def app(self) -> Emulator:
+        """The ASGI application itself, for in-process transports."""
+        return self._emulator
+
+    @property
     def limits(self) -> Limits:
         return self._emulator.limits
 

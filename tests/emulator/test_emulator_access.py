@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from emulator_support import CONTOSO, DEMO_APP
@@ -81,3 +84,40 @@ def test_reset_hook_restores_the_seed_and_clears_counters(https, graph):
 
     assert graph.get("/security/incidents/2972395").json()["status"] == "active"
     assert https.get("/_emulator/writes").json() == {"writes": []}
+
+
+def asgi_get(app, path, client):
+    """Call the ASGI app directly, as a client at `client` (host, port) would."""
+    sent = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "query_string": b"",
+        "headers": [(b"host", b"emulator.test")],
+        "client": client,
+        "server": ("10.0.0.1", 443),
+    }
+    asyncio.run(app(scope, receive, send))
+    return sent[0]["status"], json.loads(sent[1]["body"])
+
+
+def test_hooks_refuse_clients_that_are_not_on_loopback(emulator):
+    status, body = asgi_get(emulator.app, "/_emulator/stats", ("10.1.2.3", 50000))
+
+    assert status == 403
+    assert body == {"error": "The emulator's hooks answer loopback clients only."}
+
+
+def test_hooks_answer_loopback_clients(emulator):
+    status, body = asgi_get(emulator.app, "/_emulator/stats", ("::1", 50000))
+
+    assert status == 200
+    assert set(body) == {"tenants", "totals"}
