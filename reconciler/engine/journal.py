@@ -51,14 +51,16 @@ class Journal:
         digest = plan_hash.removeprefix("sha256:")
         self.path = root / JOURNAL_DIR / f"{digest}.jsonl"
         self._lock = threading.Lock()
+        # What has been read of the file so far: tenants read it one after the
+        # other while it grows, and each needs only what was added since.
+        self._read_up_to = 0
+        self._done: dict[str, set[tuple[Kind, str]]] = {}
 
     def acknowledged(self, tenant: str) -> set[tuple[Kind, str]]:
         """(kind, id) of the tenant's items an earlier run wrote or found done."""
-        done: set[tuple[Kind, str]] = set()
-        for record in self._records():
-            if record.get("tenant") == tenant and record.get("status") in ACKNOWLEDGED:
-                done.add((record["kind"], record["id"]))
-        return done
+        with self._lock:
+            self._read_new_records()
+            return set(self._done.get(tenant, ()))
 
     def start(self, plan_hash: str, tenants: Iterable[str]) -> None:
         """Mark the start of a run, so that runs can be told apart when auditing."""
@@ -100,43 +102,67 @@ class Journal:
             json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
             for record in records
         ).encode()
-        with self._lock:
-            try:
+        try:
+            with self._lock:
                 self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
                 fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
                 try:
                     _write_all(fd, _after_torn_line(fd) + data)
-                    os.fsync(fd)
-                finally:
+                except OSError:
                     os.close(fd)
-            except OSError as error:
-                raise JournalError(
-                    f"cannot write the apply journal {self.path}: {error.strerror}; "
-                    "stopped so that no write goes unrecorded; fix that and run "
-                    "the same apply again to resume"
-                ) from error
+                    raise
+            # Outside the lock, so that tenants' flushes overlap; each returns
+            # only once its own lines are on disk.
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as error:
+            raise JournalError(
+                f"cannot write the apply journal {self.path}: {error.strerror}; "
+                "stopped so that no write goes unrecorded; fix that and run "
+                "the same apply again to resume"
+            ) from error
 
-    def _records(self) -> list[dict[str, Any]]:
+    def _read_new_records(self) -> None:
         try:
-            text = self.path.read_text(encoding="utf-8", errors="replace")
+            with self.path.open("rb") as stream:
+                stream.seek(self._read_up_to)
+                data = stream.read()
         except FileNotFoundError:
-            return []
+            return
         except OSError as error:
             raise JournalError(
                 f"cannot read the apply journal {self.path}: {error.strerror}"
             ) from error
-        records = []
-        for number, line in enumerate(text.splitlines(), start=1):
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                # Only a run killed mid-write leaves a torn line, and only at the
-                # end; what it described is checked live again.
-                log.debug("ignoring unreadable line %d of %s", number, self.path)
-                continue
-            if isinstance(record, dict) and "id" in record and "kind" in record:
-                records.append(record)
-        return records
+        # A line without its newline is still being written, or was torn by a
+        # killed run; it is read again once the next record completes it.
+        complete = data[: data.rfind(b"\n") + 1]
+        self._read_up_to += len(complete)
+        for line in complete.splitlines():
+            self._take(line)
+
+    def _take(self, line: bytes) -> None:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            # Only a killed run leaves a torn line; what it described is checked
+            # live again, so skipping it loses nothing.
+            log.debug("ignoring an unreadable line of %s", self.path)
+            return
+        if not isinstance(record, dict) or record.get("status") not in ACKNOWLEDGED:
+            return
+        tenant, kind, item_id = (
+            record.get("tenant"),
+            record.get("kind"),
+            record.get("id"),
+        )
+        if (
+            isinstance(tenant, str)
+            and kind in ("incident", "alert")
+            and isinstance(item_id, str)
+        ):
+            self._done.setdefault(tenant, set()).add((kind, item_id))
 
 
 def _after_torn_line(fd: int) -> bytes:
