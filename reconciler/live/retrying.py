@@ -19,7 +19,6 @@ from tenacity import (
     RetryCallState,
     Retrying,
     retry_if_exception_type,
-    stop_after_attempt,
     wait_exponential,
     wait_random,
 )
@@ -60,11 +59,15 @@ class RetryableFailure(Exception):
         throttled: bool = False,
         retry_after: float | None = None,
         final: LiveError | None = None,
+        progress: bool = False,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.throttled = throttled
         self.retry_after = retry_after
+        # Part of the work got through (some items of a batch): the attempt
+        # does not count against the attempts allowed.
+        self.progress = progress
         # The error to raise if no attempt is left, when a more precise one than
         # "throttled" or "kept failing" is known (a refused connection).
         self.final = final
@@ -89,7 +92,8 @@ def retrying(policy: RetryPolicy, label: str) -> Retrying:
     return Retrying(
         retry=retry_if_exception_type(RetryableFailure),
         wait=_RetryAfterOrBackoff(policy),
-        stop=stop_after_attempt(policy.attempts) | _StopPastBudget(policy.budget_s),
+        stop=_StopAfterStalledAttempts(policy.attempts)
+        | _StopPastBudget(policy.budget_s),
         sleep=policy.sleep,
         before_sleep=lambda state: _log_retry(state, policy, label),
         reraise=True,
@@ -126,6 +130,21 @@ class _RetryAfterOrBackoff:
         if failure is not None and failure.retry_after is not None:
             return failure.retry_after
         return float(self._backoff(state))
+
+
+class _StopAfterStalledAttempts(stop_base):
+    """Stop after `attempts` attempts in a row that got nothing through."""
+
+    def __init__(self, attempts: int) -> None:
+        self._attempts = attempts
+        self._stalled = 0
+
+    def __call__(self, state: RetryCallState) -> bool:
+        failure = _failure(state)
+        self._stalled = (
+            0 if failure is not None and failure.progress else self._stalled + 1
+        )
+        return self._stalled >= self._attempts
 
 
 class _StopPastBudget(stop_base):

@@ -192,6 +192,7 @@ class Sender:
                     Reply(status=response.status_code, body=body), None, what
                 )
             replies = parse_batch_replies(body)
+            waiting = len(pending)
             for request_id in list(pending):
                 reply = replies.get(request_id) or Reply(
                     status=0, body=None, reason="missing from Graph's batch answer"
@@ -202,7 +203,10 @@ class Sender:
                 final[request_id] = reply
                 del pending[request_id]
             if pending:
-                raise _batch_retryable([last[request_id] for request_id in pending])
+                raise _batch_retryable(
+                    [last[request_id] for request_id in pending],
+                    progress=len(pending) < waiting,
+                )
 
         try:
             retrying(self._retry, f"{self.spec.slug}: {what}")(attempt)
@@ -248,8 +252,9 @@ class Sender:
             )
         if reply.status == 404:
             return NotFoundError(
-                f"Graph has nothing at {what} in tenant {spec.slug} "
-                f"({reply.describe()}); check {GRAPH_SETTING}"
+                f"Graph found nothing for {what} in tenant {spec.slug} "
+                f"({reply.describe()}); check that {GRAPH_SETTING} is Graph's "
+                "v1.0 URL"
             )
         return GraphError(
             f"Graph refused {what} in tenant {spec.slug} ({reply.describe()})"
@@ -387,7 +392,7 @@ def _retryable(status: int, body: Any, headers: Mapping[str, str]) -> RetryableF
     )
 
 
-def _batch_retryable(replies: list[Reply]) -> RetryableFailure:
+def _batch_retryable(replies: list[Reply], *, progress: bool) -> RetryableFailure:
     waits = [reply.retry_after for reply in replies if reply.retry_after is not None]
     throttled = any(reply.status in THROTTLING_STATUSES for reply in replies)
     return RetryableFailure(
@@ -395,6 +400,7 @@ def _batch_retryable(replies: list[Reply]) -> RetryableFailure:
         throttled=throttled,
         # Graph's advice: resend the failed items after the longest Retry-After.
         retry_after=max(waits) if waits else None,
+        progress=progress,
     )
 
 

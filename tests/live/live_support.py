@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -370,3 +370,11 @@ def generated_incidents(count: int) -> list[dict[str, Any]]:
         )
         for number in range(1, count + 1)
     ]
+
+
+class SeededAppLike(Protocol):
+    """An application of the shared emulator (tests/conftest.py `emulator_apps`)."""
+
+    client_id: str
+    client_secret: str | None
+    certificate_file: Path | None

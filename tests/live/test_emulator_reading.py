@@ -6,8 +6,12 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import SeededApp
-from live_support import emulator_endpoints, emulator_spec, generated_incidents
+from live_support import (
+    SeededAppLike,
+    emulator_endpoints,
+    emulator_spec,
+    generated_incidents,
+)
 
 from reconciler.emulator import EmulatorServer
 from reconciler.emulator.seeding import DEMO_CLIENT_SECRET
@@ -50,7 +54,7 @@ def test_a_secret_signs_in_and_reads_every_incident(
 def test_a_certificate_signs_in_with_its_pem_file(
     emulator: EmulatorServer,
     graph: GraphClient,
-    emulator_apps: dict[str, SeededApp],
+    emulator_apps: dict[str, SeededAppLike],
 ) -> None:
     app = emulator_apps["certificate"]
     spec = emulator_spec(

@@ -221,6 +221,19 @@ def test_only_the_throttled_items_of_a_batch_are_sent_again(
     assert result.requests == 7
 
 
+def test_a_batch_that_keeps_making_progress_is_not_cut_off_by_the_attempt_count(
+    cloud: FakeCloud, contoso: TenantClient
+) -> None:
+    cloud.add_incidents(8)
+    for number in range(1, 9):
+        cloud.fail("GET", f"{INCIDENTS}/{number}", 429, times=number)
+
+    result = contoso.get_many("incident", [str(n) for n in range(1, 9)])
+
+    assert len(result.items) == 8
+    assert len(cloud.batch_items) == 9
+
+
 def test_an_item_that_stays_unreadable_is_unknown_never_missing(
     cloud: FakeCloud, contoso: TenantClient
 ) -> None:
@@ -229,7 +242,7 @@ def test_an_item_that_stays_unreadable_is_unknown_never_missing(
         "GET",
         f"{INCIDENTS}/2",
         503,
-        times=6,
+        times=10,
         body={"error": {"code": "ServiceUnavailable", "message": "Try later."}},
     )
 
