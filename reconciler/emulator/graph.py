@@ -355,6 +355,7 @@ class Graph:
         if isinstance(changes, str):
             return graph_error(400, "BadRequest", changes, caller.client_request_id)
 
+        item = tenant.writable(kind, item_id)
         stamp = tenant.stamp()
         if kind == "alert" and "status" in changes:
             resolved = changes["status"] == "resolved"
@@ -382,6 +383,7 @@ class Graph:
                 "The request body must be an alertComment with a non-empty 'comment'.",
                 caller.client_request_id,
             )
+        item = tenant.writable(kind, item_id)
         stamp = tenant.stamp()
         comment = {
             "@odata.type": "microsoft.graph.security.alertComment",

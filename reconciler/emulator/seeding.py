@@ -10,6 +10,7 @@ import json
 import random
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, NoReturn, cast
@@ -263,7 +264,7 @@ class _Reader:
         ):
             self._fail(entry, f"{where}[{position}] needs an 'id' (a string)")
         item_id = str(raw_id)
-        created = format_ticks(_EPOCH - position * _HOUR)
+        created = _hours_before(position)
         defaults = (incident_defaults if kind == "incident" else alert_defaults)(
             item_id, tenant_id, created
         )
@@ -406,6 +407,12 @@ _PAIRS = (
 )
 
 
+@lru_cache(maxsize=65536)
+def _hours_before(hours: float) -> str:
+    """A stamp `hours` before the default epoch; every tenant reuses the same ones."""
+    return format_ticks(_EPOCH - int(hours * _HOUR))
+
+
 def _generated_tenant(number: int, incident_count: int) -> Tenant:
     rng = random.Random(f"tenant-{number}")
     tenant_id = f"00000000-0000-4000-a000-{number:012d}"
@@ -413,8 +420,8 @@ def _generated_tenant(number: int, incident_count: int) -> Tenant:
     tenant = Tenant(tenant_id=tenant_id, name=name, incidents={}, alerts={})
     for index in range(incident_count):
         incident_id = str(100_000 + index)
-        created = format_ticks(_EPOCH - (incident_count - index) * _HOUR)
-        updated = format_ticks(_EPOCH - (incident_count - index) * _HOUR // 2)
+        created = _hours_before(incident_count - index)
+        updated = _hours_before((incident_count - index) / 2)
         classification, determination = rng.choice(_PAIRS)
         incident = incident_defaults(incident_id, tenant_id, created)
         incident.update(
@@ -427,7 +434,7 @@ def _generated_tenant(number: int, incident_count: int) -> Tenant:
                 if rng.random() < 0.4
                 else f"{rng.choice(_ASSIGNEES)}@{name}.example.com"
             ),
-            customTags=sorted(rng.sample(_TAGS, rng.randint(0, 2))),
+            customTags=[tag for tag in _TAGS if rng.random() < 0.15],
             lastUpdateDateTime=updated,
         )
         tenant.incidents[incident_id] = incident
