@@ -13,7 +13,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 FORMAT_VERSION = 1
 DEFAULT_LIFETIME = timedelta(hours=1)
@@ -106,8 +106,8 @@ class PlanEndpoints(_Frozen):
 
 class Plan(_Frozen):
     format_version: Annotated[int, Field(ge=1)] = FORMAT_VERSION
-    created_at: datetime
-    expires_at: datetime
+    created_at: AwareDatetime
+    expires_at: AwareDatetime
     endpoints: PlanEndpoints
     commit: str | None = None
     tenants: list[TenantPlan]

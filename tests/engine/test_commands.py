@@ -105,6 +105,28 @@ def test_plan_shows_exactly_the_declared_differences(
     assert emulator.writes() == []
 
 
+def test_declared_items_missing_live_are_errors_at_their_place_and_no_plan_is_written(
+    reconciler: Run, emulator: Any, repo: Path, tmp_path: Path
+) -> None:
+    incidents = repo / "state/fabrikam/incidents.yaml"
+    incidents.write_text(incidents.read_text() + '  "999":\n    status: resolved\n')
+    alerts = repo / "state/contoso/alerts.yaml"
+    alerts.write_text(alerts.read_text() + "  da000_1:\n    status: resolved\n")
+    plan_file = tmp_path / "p.json"
+
+    result = reconciler("plan", "--out", str(plan_file))
+
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        "state/contoso/alerts.yaml:4:3: error: alert da000_1 does not exist in "
+        "tenant contoso; correct the id or remove the declaration\n"
+        "state/fabrikam/incidents.yaml:8:3: error: incident 999 does not exist in "
+        "tenant fabrikam; correct the id or remove the declaration\n"
+    )
+    assert not plan_file.exists()
+
+
 def test_detailed_exitcode_tells_changes_from_none(reconciler: Run, repo: Path) -> None:
     assert reconciler("plan", "--detailed-exitcode").returncode == 2
 
@@ -142,6 +164,8 @@ def test_apply_writes_exactly_the_plan_and_a_second_apply_writes_nothing(
     )
     assert fresh.returncode == 0, fresh.stdout
     assert len(emulator.writes()) == 5
+    # Each write went with a token of its own tenant: no batch mixed tenants.
+    assert all(w["token_tenant_id"] == w["tenant_id"] for w in emulator.writes())
 
 
 def test_apply_without_a_plan_file_plans_then_applies_once_approved(

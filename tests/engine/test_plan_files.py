@@ -141,6 +141,15 @@ def test_a_plan_with_unexpected_content_is_refused(plan_file: Path) -> None:
     )
 
 
+def test_a_plan_time_without_a_time_zone_is_refused(plan_file: Path) -> None:
+    rewrite(plan_file, lambda raw: raw.update(expires_at="2026-12-03T13:00:00"))
+
+    assert refusal(plan_file) == (
+        f"{plan_file} is not a valid plan: expires_at: Input should have timezone "
+        f"info; make the plan again with `reconciler plan --out {plan_file}`"
+    )
+
+
 def test_an_edited_plan_is_refused_as_tampered(plan_file: Path) -> None:
     def edit(raw: dict) -> None:  # type: ignore[type-arg]
         raw["tenants"][0]["changes"][0]["changes"][0]["after"] = "inProgress"
