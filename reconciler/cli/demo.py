@@ -42,6 +42,13 @@ REPOSITORY_PARTS = ("reconciler.yaml", "state", "policies", "schemas")
 # The lines of a cross-tenant refusal that say how to split the plan.
 SPLIT_COMMAND = re.compile(r"^\s+reconciler plan --tenant (\S+) --out (\S+)$", re.M)
 DECLARABLE_STATUSES = ("active", "inProgress", "resolved")
+_HOW_TO_CONTINUE = """\
+To run these commands yourself, start `reconciler emulator serve` in one terminal.
+In another, set RECONCILER_AUTHORITY_HOST to the URL it prints, RECONCILER_GRAPH_URL
+to that URL with /v1.0, RECONCILER_CA_BUNDLE to the CA bundle it prints, and
+{secrets} to the demo app's secret (in reconciler/emulator/data/demo.yaml).
+For a pull-request comment: `reconciler plan --format markdown`; for machines:
+`reconciler plan --format json` (docs/plan-format.md)."""
 
 
 class DemoFailed(ReconcilerError):
@@ -60,6 +67,7 @@ class Session:
     def __init__(self, workdir: Path, environment: Mapping[str, str]) -> None:
         self.workdir = workdir
         self.environment = dict(environment)
+        self.secret_variables: set[str] = set()
         self.steps = 0
 
     def say(self, title: str, why: str) -> None:
@@ -130,6 +138,7 @@ def main() -> int:
             )
             session = Session(workdir, _environment(server.description()))
             _tell_the_story(session, server, lambda: load_repository(workdir))
+            secret_variables = sorted(session.secret_variables)
         except (ReconcilerError, subprocess.TimeoutExpired) as failure:
             click.echo(_style(f"\nThe demo stopped: {failure}.", bold=True), err=True)
             return 1
@@ -138,10 +147,7 @@ def main() -> int:
 
     click.echo()
     click.echo(_style("Demo complete: every step behaved as expected.", bold=True))
-    click.echo(
-        "Try it yourself: `reconciler emulator serve --describe emulator.json` in "
-        "one terminal, then the commands above in another."
-    )
+    click.echo(_HOW_TO_CONTINUE.format(secrets=" and ".join(secret_variables)))
     return 0
 
 
@@ -155,7 +161,9 @@ def _tell_the_story(
     )
     session.run("validate")
     state = load()
-    session.environment.update(_secrets(server.description(), state))
+    secrets = _secrets(server.description(), state)
+    session.environment.update(secrets)
+    session.secret_variables = set(secrets)
 
     session.say(
         "Plan every tenant at once",

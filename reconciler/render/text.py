@@ -74,7 +74,8 @@ def render_plan(plan: Plan, *, color: bool) -> str:
             lines.append("")
             continue
         lines.append(paint(header + _tenant_counts(share), "bold"))
-        if share.changes:
+        # With one tenant changing, the summary's cost line says the same.
+        if share.changes and totals.changed_tenants > 1:
             lines.append(
                 paint(
                     f"  applying costs {count(share.requests, 'request')}, "

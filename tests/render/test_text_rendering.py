@@ -119,7 +119,7 @@ def test_plan_with_only_notices_lists_them_and_says_nothing_is_applied() -> None
     )
 
 
-def test_one_change_is_counted_in_the_singular() -> None:
+def test_one_change_in_one_tenant_is_counted_in_the_singular_and_costed_once() -> None:
     rendered = contoso_with(
         change(
             "alert",
@@ -129,7 +129,12 @@ def test_one_change_is_counted_in_the_singular() -> None:
         )
     )
 
-    assert rendered.endswith(
+    assert rendered == (
+        "Tenant contoso (Contoso, 5f1c2d3e-0000-4000-8000-000000000001): 1 change\n"
+        "\n"
+        "  ~ alert a1  state/contoso/alerts.yaml:2:3\n"
+        "      status: new -> resolved\n"
+        "\n"
         "Plan: 1 change in 1 tenant (0 incidents, 1 alert); 0 notices.\n"
         "Apply cost: 2 requests, about 1 s at 150 requests/minute per tenant.\n"
     )
