@@ -180,8 +180,9 @@ class Graph:
             return graph_error(400, "BadRequest", checked, caller.client_request_id)
 
         outcomes: dict[str, Reply] = {}
-        for entry in _in_dependency_order(checked):
+        for entry in checked:
             outcomes[entry["id"]] = self._batch_item(caller, entry, outcomes)
+        # Items ran in dependency order; they are answered in request order.
         return Reply(
             200,
             {
@@ -195,7 +196,7 @@ class Graph:
                         },
                         "body": outcomes[entry["id"]].body,
                     }
-                    for entry in checked
+                    for entry in body["requests"]
                 ]
             },
         )
@@ -534,7 +535,7 @@ def _converted(kind: Kind, name: str, value: Any) -> Any:
 
 
 def _check_batch(body: Any) -> list[dict[str, Any]] | str:
-    """The batch's items if it is well formed, else why the whole batch is refused."""
+    """The items in the order to run them, or why the whole batch is refused."""
     requests = body.get("requests") if isinstance(body, dict) else None
     if not isinstance(requests, list) or not requests:
         return "Invalid batch payload format: a non-empty 'requests' array is required."
@@ -563,9 +564,10 @@ def _check_batch(body: Any) -> list[dict[str, Any]] | str:
     for entry in requests:
         if "dependsOn" in entry:
             entry["dependsOn"] = [seen[d.lower()] for d in entry["dependsOn"]]
-    if _has_cycle(requests):
+    ordered = _in_dependency_order(requests)
+    if len(ordered) < len(requests):
         return "The dependsOn relations in the batch form a cycle."
-    return requests
+    return ordered
 
 
 def _batch_entry_problem(entry: Any) -> str | None:
@@ -595,10 +597,6 @@ def _batch_entry_problem(entry: Any) -> str | None:
     if not isinstance(depends, list):
         return f"Batch request '{entry['id']}' has a 'dependsOn' that is not a list."
     return None
-
-
-def _has_cycle(requests: list[dict[str, Any]]) -> bool:
-    return len(_in_dependency_order(requests)) < len(requests)
 
 
 def _in_dependency_order(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -296,7 +296,7 @@ class _Reader:
                     f"{where}[{position}].{name}: {item[name]!r} is not an ISO 8601 "
                     "date and time such as 2026-11-20T09:00:00Z",
                 )
-        return dict(item)
+        return item
 
     def _app(self, data: Any, index: int, tenant_ids: set[str], parent: Any) -> App:
         where = f"apps[{index}]"

@@ -24,6 +24,7 @@ from reconciler.emulator.graph import (
     wants_unknown_members,
 )
 from reconciler.emulator.identity import (
+    IdentityReply,
     Principal,
     TokenService,
     discovery_document,
@@ -298,7 +299,7 @@ def _fault_reply(fault: str, limits: Limits, client_request_id: str | None) -> R
     )
 
 
-def _from_identity(reply: Any) -> Reply:
+def _from_identity(reply: IdentityReply) -> Reply:
     return Reply(reply.status, reply.body, {"Cache-Control": "no-store"})
 
 

@@ -143,10 +143,6 @@ class Store:
         self.write_log: list[dict[str, Any]] = []
         self.reset()
 
-    @property
-    def seed(self) -> SeedData:
-        return self._seed
-
     def reset(self) -> None:
         """Data back to the seed; counters and the write log emptied."""
         with self.lock:

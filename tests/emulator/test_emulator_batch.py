@@ -144,3 +144,36 @@ def test_prefer_header_applies_per_item(graph):
     items = responses(response)
     assert items["plain"]["body"]["status"] == "unknownFutureValue"
     assert items["opted"]["body"]["status"] == "awaitingAction"
+
+
+def test_item_runs_after_the_item_it_depends_on_and_answers_in_request_order(graph):
+    response = graph.post(
+        "/$batch",
+        json={
+            "requests": [
+                {**get_item("read", "2972395"), "dependsOn": ["write"]},
+                patch_item("write", "2972395", {"assignedTo": "kai@contoso.com"}),
+            ]
+        },
+    )
+
+    items = response.json()["responses"]
+    assert [item["id"] for item in items] == ["read", "write"]
+    assert items[0]["body"]["assignedTo"] == "kai@contoso.com"
+
+
+def test_dependency_cycle_is_refused(graph):
+    response = graph.post(
+        "/$batch",
+        json={
+            "requests": [
+                {**get_item("a", "2972395"), "dependsOn": ["b"]},
+                {**get_item("b", "2972395"), "dependsOn": ["a"]},
+            ]
+        },
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == (
+        "The dependsOn relations in the batch form a cycle."
+    )

@@ -223,3 +223,24 @@ def test_store_change_by_an_analyst_bumps_last_update(graph, emulator):
     assert after["assignedTo"] == "x@y"
     assert after["lastUpdateDateTime"] > before
     assert emulator.writes() == []
+
+
+def test_items_planted_through_the_store_are_listed_and_readable(graph, emulator):
+    emulator.store.add_items(
+        CONTOSO,
+        "incident",
+        [
+            {
+                **emulator.store.item(CONTOSO, "incident", "2972420"),
+                "id": "3000001",
+                "createdDateTime": "2026-11-30T00:00:00.0000000Z",
+            }
+        ],
+    )
+
+    assert graph.get("/security/incidents/3000001").status_code == 200
+    assert graph.get("/security/incidents?$top=1").json()["value"][0]["id"] == "3000001"
+    assert [i["id"] for i in emulator.store.items(CONTOSO, "incident")][:2] == [
+        "3000001",
+        "2972426",
+    ]
