@@ -107,17 +107,17 @@ class Emulator:
         client_request_id = request.header("client-request-id")
         limits = self.limits
         with self.store.lock:
-            self.store.counters_for(principal.tenant_id).http_requests += 1
+            counters = self.store.counters_for(principal.tenant_id)
+            counters.http_requests += 1
             fault = self.faults.draw(
                 principal.tenant_id, limits.fault_rate, limits.fault_seed
             )
+            if fault is not None:
+                counters.faults += 1
             if fault in ("unavailable", "server_error"):
-                self.store.counters_for(principal.tenant_id).faults += 1
                 reply = _fault_reply(fault, limits, client_request_id)
             else:
                 reply = self._run_graph(request, principal, client_request_id)
-                if fault is not None:
-                    self.store.counters_for(principal.tenant_id).faults += 1
 
         if fault == "slow":
             await asyncio.sleep(limits.slow_response_s)
