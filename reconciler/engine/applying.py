@@ -21,7 +21,7 @@ from reconciler.engine.guards import check_plan
 from reconciler.engine.journal import Entry, Journal
 from reconciler.engine.locks import DEFAULT_TIMEOUT, LockBusyError, tenant_lock
 from reconciler.engine.plans import ItemChange, Kind, Plan, TenantPlan
-from reconciler.engine.reading import KINDS, LiveReader, ReaderFactory
+from reconciler.engine.reading import KIND_ERRORS, KINDS, LiveReader, ReaderFactory
 from reconciler.engine.results import (
     ApplyReport,
     ItemOutcome,
@@ -163,9 +163,14 @@ class _TenantApply:
                 of_kind = [change for change in pending if change.kind == kind]
                 if not of_kind:
                     continue
-                for batch in self._writable(reader, kind, of_kind):
-                    in_flight = batch
-                    self._write(reader, kind, batch)
+                try:
+                    for batch in self._writable(reader, kind, of_kind):
+                        in_flight = batch
+                        self._write(reader, kind, batch)
+                        in_flight = ()
+                except KIND_ERRORS as error:
+                    log.warning("tenant %s: %ss: %s", self.tenant.slug, kind, error)
+                    self._settle_unfinished(of_kind, in_flight, str(error))
                     in_flight = ()
         except ReconcilerError as error:
             self._settle_unfinished(pending, in_flight, str(error))

@@ -29,7 +29,7 @@ from reconciler.engine.planning import build_plan
 from reconciler.engine.plans import Plan
 from reconciler.engine.results import ApplyReport
 from reconciler.errors import RefusedError
-from reconciler.live.errors import ServiceError
+from reconciler.live.errors import ConnectionFailedError, PermissionDeniedError
 from reconciler.live.records import ListResult, WriteOutcome
 
 NOW = datetime.now(UTC)
@@ -213,7 +213,7 @@ class FailingAfter(MemoryReader):
         if self.batches_left == 0:
             if self.written_before_failing:
                 super().patch_many(kind, bodies)
-            raise ServiceError("the connection to Graph dropped")
+            raise ConnectionFailedError("the connection to Graph dropped")
         self.batches_left -= 1
         return super().patch_many(kind, bodies)
 
@@ -404,6 +404,43 @@ def test_items_whose_changes_cannot_be_checked_are_unknown_and_not_written(
             "429); not written; run the same apply again",
         )
     ]
+
+
+def test_a_kind_that_may_not_be_written_fails_alone(tmp_path: Path) -> None:
+    class NoAlertWrites(MemoryReader):
+        def patch_many(self, kind, bodies):  # type: ignore[no-untyped-def]
+            if kind == "alert":
+                raise PermissionDeniedError("no SecurityAlert.ReadWrite.All in contoso")
+            return super().patch_many(kind, bodies)
+
+    reader = NoAlertWrites(
+        [*live_incidents(1), live("alert", "a1", last_update=AN_HOUR_AGO)]
+    )
+    readers = {"contoso": reader}
+    plan = plan_for(
+        readers,
+        {
+            "contoso": [
+                *resolve("contoso", 1),
+                declared("contoso", "alert", "a1", 2, status="resolved"),
+            ]
+        },
+    )
+
+    report = run(plan, readers, tmp_path)
+
+    [tenant] = report.tenants
+    assert tenant.error is None
+    assert [(o.id, o.status, o.detail) for o in tenant.outcomes] == [
+        ("0", "applied", None),
+        (
+            "a1",
+            "unknown",
+            "the write may or may not have happened (no SecurityAlert.ReadWrite.All "
+            "in contoso); run the same apply again to check and finish",
+        ),
+    ]
+    assert written_ids(reader) == ["0"]
 
 
 def test_a_write_graph_refuses_is_failed(tmp_path: Path) -> None:
