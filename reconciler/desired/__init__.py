@@ -1,0 +1,1 @@
+"""The desired state: models of the triage repository and its strict loader."""
