@@ -39,18 +39,22 @@ _VALIDATING_MODULES = (
 
 
 @cache
-def loader_fingerprint() -> str:
+def loader_fingerprint() -> str | None:
+    """A digest of the validating code; None (no caching) if it cannot be read."""
     digest = hashlib.sha256()
     package = Path(__file__).parent
-    for name in _VALIDATING_MODULES:
-        digest.update(name.encode())
-        digest.update((package / name).read_bytes())
+    try:
+        for name in _VALIDATING_MODULES:
+            digest.update(name.encode())
+            digest.update((package / name).read_bytes())
+    except OSError:
+        return None
     return digest.hexdigest()
 
 
 def content_key(data: bytes, context: str) -> str:
     """The key of one file's validated content; `context` holds what else it used."""
-    digest = hashlib.sha256(loader_fingerprint().encode())
+    digest = hashlib.sha256(str(loader_fingerprint()).encode())
     digest.update(context.encode())
     digest.update(b"\0")
     digest.update(data)
@@ -61,7 +65,8 @@ class ItemCache:
     """Validated item records on disk under the repository's .reconciler/."""
 
     def __init__(self, repo_root: Path | None) -> None:
-        self.directory = repo_root / CACHE_DIR if repo_root is not None else None
+        usable = repo_root is not None and loader_fingerprint() is not None
+        self.directory = repo_root / CACHE_DIR if usable and repo_root else None
         self.hits = 0
 
     def get(self, source: str, key: str) -> list[ItemRecord] | None:

@@ -52,13 +52,17 @@ class FileProblems:
         return bool(self.problems)
 
     def report(self) -> list[Problem]:
-        """The problems, with a closing line when some were left out."""
+        """The problems in file order, with a closing line if some were left out."""
+        ordered = sorted(
+            self.problems,
+            key=lambda problem: (problem.location.line, problem.location.column),
+        )
         if not self.suppressed:
-            return list(self.problems)
-        last = self.problems[-1].location
+            return ordered
+        last = ordered[-1].location
         summary = Problem(
             last,
             f"{self.suppressed} more problems in this file not shown "
             f"(at most {MAX_PROBLEMS_PER_FILE} per file); fix these and run again",
         )
-        return [*self.problems, summary]
+        return [*ordered, summary]

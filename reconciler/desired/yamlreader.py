@@ -73,9 +73,12 @@ def _report_syntax_error(error: yaml.MarkedYAMLError, problems: FileProblems) ->
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     what = error.problem or "invalid YAML"
     context = error.context_mark
-    if error.context and context is not None and context is not mark:
-        what += f" ({error.context} started at line {context.line + 1}, "
-        what += f"column {context.column + 1})"
+    if error.context and context is not None:
+        start = (context.line + 1, context.column + 1)
+        if start == (line, column):
+            what += f" ({error.context})"
+        else:
+            what += f" ({error.context} started at line {start[0]}, column {start[1]})"
     problems.add(
         line, column, f"YAML syntax error: {what}; check quoting and indentation here"
     )

@@ -164,9 +164,9 @@ def test_a_roster_entry_that_is_not_an_address_is_refused(repo: Repository) -> N
     )
 
     assert repo.problems() == [
+        f"{TENANT}:4:12: error: 'kai' in roster is not an email address",
         f"{TENANT}:5:13: error: '@x.com' in domains is not a domain such as "
         "contoso.com",
-        f"{TENANT}:4:12: error: 'kai' in roster is not an email address",
     ]
 
 
@@ -273,8 +273,6 @@ class TestSettings:
         )
 
         assert repo.problems() == [
-            "reconciler.yaml:5:3: error: unknown key 'proxy' in cloud "
-            "(allowed: authority_host, ca_bundle, graph_url)",
             "reconciler.yaml:2:19: error: cloud.authority_host "
             "'http://login.example.com/tenant' must be an https URL of the form "
             "https://HOST",
@@ -283,6 +281,8 @@ class TestSettings:
             "reconciler.yaml:4:14: error: cloud.ca_bundle 'missing.pem' is not a "
             "file; give the path of a PEM bundle (relative to the repository root, "
             "or absolute), or null",
+            "reconciler.yaml:5:3: error: unknown key 'proxy' in cloud "
+            "(allowed: authority_host, ca_bundle, graph_url)",
             "reconciler.yaml:7:21: error: defaults.quota_per_minute must be a whole "
             "number, not 'many'",
             "state/contoso/tenant.yaml:1:1: error: no client_id: set client_id here, "
