@@ -317,12 +317,16 @@ class Sender:
                 error, url=self.graph_url, setting=GRAPH_SETTING
             ) from error
         logger.debug(
-            "%s: %s %s%s -> %d",
+            "%s: %s %s%s -> %d%s",
             self.spec.slug,
             method,
             urlsplit(url).path,
             f" ({weight} item{'s' if weight != 1 else ''})" if body is not None else "",
             response.status_code,
+            # What Microsoft support asks for when a request went wrong.
+            f" (request-id {response.headers.get('request-id', '?')})"
+            if response.status_code >= 400
+            else "",
         )
         return response
 
