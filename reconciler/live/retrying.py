@@ -2,8 +2,9 @@
 
 Throttling (429, 503) waits the Retry-After the server asked for; other transient
 failures back off exponentially with jitter. Both are bounded by a number of
-attempts and by the total time spent waiting, after which the caller reports the
-item as unknown or the tenant as failed.
+attempts in a row that got nothing through (a batch whose retries keep getting
+some items through goes on) and by the total time spent waiting, after which the
+caller reports the item as unknown or the tenant as failed.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ RETRYABLE_STATUSES = THROTTLING_STATUSES | {500, 502, 504}
 class RetryPolicy:
     """How persistent a client is with a request that did not get through."""
 
+    # Attempts in a row that get nothing through.
     attempts: int = 6
     # Total time spent waiting between attempts; a Retry-After that would go
     # past it ends the retries at once instead of stalling the tenant.
