@@ -46,7 +46,8 @@ _HOW_TO_CONTINUE = """\
 To run these commands yourself, start `reconciler emulator serve` in one terminal.
 In another, set RECONCILER_AUTHORITY_HOST to the URL it prints, RECONCILER_GRAPH_URL
 to that URL with /v1.0, RECONCILER_CA_BUNDLE to the CA bundle it prints, and
-{secrets} to the demo app's secret (in reconciler/emulator/data/demo.yaml).
+{secrets}
+to the demo app's secret (in reconciler/emulator/data/demo.yaml).
 For a pull-request comment: `reconciler plan --format markdown`; for machines:
 `reconciler plan --format json` (docs/plan-format.md)."""
 

@@ -1,0 +1,77 @@
+"""`make demo` end to end: the real command line against the embedded emulator."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_demo(cwd: Path) -> subprocess.CompletedProcess[str]:
+    environment = dict(os.environ, NO_COLOR="1")
+    environment["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(ROOT), environment.get("PYTHONPATH")])
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "reconciler.cli.demo"],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+def test_the_demo_walks_through_plan_refusal_apply_and_staleness() -> None:
+    plan_files = {path.name for path in ROOT.glob("*.plan.json")}
+
+    finished = run_demo(ROOT)
+
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    output = finished.stdout
+    for line in [
+        "$ reconciler validate",
+        "$ reconciler plan",
+        "Refused: the plan changes assignees in 2 tenants (contoso, fabrikam)",
+        "$ reconciler plan --tenant contoso --out contoso.plan.json",
+        "$ reconciler apply contoso.plan.json",
+        "$ reconciler plan --tenant fabrikam --out fabrikam.plan.json",
+        "1 stale",
+        "$ reconciler plan --detailed-exitcode",
+        "No changes. Live state matches the declared state.",
+        "Demo complete: every step behaved as expected.",
+    ]:
+        assert line in output
+    assert {path.name for path in ROOT.glob("*.plan.json")} == plan_files
+
+
+def test_the_demo_outside_a_repository_says_where_to_run_it(tmp_path: Path) -> None:
+    finished = run_demo(tmp_path)
+
+    assert finished.returncode == 1
+    assert finished.stdout == ""
+    assert finished.stderr == (
+        f"error: {tmp_path} has no reconciler.yaml or state; run the demo from the "
+        "repository root, e.g. with `make demo`\n"
+    )
+
+
+def test_a_broken_state_stops_the_demo_at_validation(tmp_path: Path) -> None:
+    shutil.copy(ROOT / "reconciler.yaml", tmp_path / "reconciler.yaml")
+    shutil.copytree(ROOT / "state", tmp_path / "state")
+    incidents = tmp_path / "state" / "contoso" / "incidents.yaml"
+    incidents.write_text(incidents.read_text() + "\nunexpected: true\n")
+
+    finished = run_demo(tmp_path)
+
+    assert finished.returncode == 1
+    assert "$ reconciler validate" in finished.stdout
+    assert "state/contoso/incidents.yaml:" in finished.stdout
+    assert "The demo stopped: `reconciler validate` exited 1, expected 0." in (
+        finished.stderr
+    )
