@@ -159,6 +159,12 @@ def _parse_json(path: Path, data: bytes) -> Any:
             f"{path} is not a plan file: invalid JSON at line {error.lineno} "
             f"column {error.colno} ({error.msg}); {_remake(path)}"
         ) from None
+    except RecursionError:
+        # json nests one Python call per level; a plan is a few levels deep.
+        raise PlanFileError(
+            f"{path} is not a plan file: its JSON is nested far deeper than a "
+            f"plan's; {_remake(path)}"
+        ) from None
 
 
 def _check_version(path: Path, raw: Mapping[str, Any]) -> None:
