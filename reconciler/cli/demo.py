@@ -193,7 +193,7 @@ def _tell_the_story(
         "Plan again",
         "Everything declared is live now, so there is nothing to do.",
     )
-    session.run("plan", "--detailed-exitcode", shows=("No changes.",))
+    session.run("plan", "--detailed-exitcode", shows=("No changes",))
 
     writes = len(server.writes())
     session.say(

@@ -133,7 +133,10 @@ def nothing_to_apply(totals: PlanTotals) -> str | None:
     if totals.unreadable_tenants:
         gaps.append(f"{count(totals.unreadable_tenants, 'tenant')} could not be read")
     if totals.notices:
-        gaps.append(f"{count(totals.notices, 'declared item')} could not be planned")
+        gaps.append(
+            f"{count(totals.notices, 'declared item')} "
+            f"{'is' if totals.notices == 1 else 'are'} not planned"
+        )
     return " and ".join(gaps) if gaps else None
 
 

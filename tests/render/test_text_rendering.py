@@ -115,7 +115,7 @@ def test_plan_with_only_notices_lists_them_and_says_nothing_is_applied() -> None
         "  ! incident 7  state/contoso/incidents.yaml:3:3\n"
         "      unknown: the list was incomplete\n"
         "\n"
-        "No changes to apply. 1 declared item could not be planned: see above.\n"
+        "No changes to apply. 1 declared item is not planned: see above.\n"
     )
 
 
