@@ -26,7 +26,25 @@ COMMANDS = {
 
 
 class LazyGroup(click.Group):
-    """A group whose subcommands are imported when first used."""
+    """A group whose subcommands are imported when first used.
+
+    Usage errors exit 1 rather than click's 2, which this tool reserves for
+    "changes present" under --detailed-exitcode.
+    """
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            result = super().main(*args, **kwargs)
+        except click.ClickException as error:
+            error.show()
+            sys.exit(1)
+        except click.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(1)
+        if isinstance(result, int):
+            sys.exit(result)
+        return result
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
