@@ -1,0 +1,80 @@
+"""Scale: the engine's own CPU and memory on 100 tenants of 2,000 items each.
+
+Live state is supplied in-process (no HTTP), so what is measured is loading,
+validation, diffing, plan building and JSON rendering. Each size runs in a fresh
+subprocess, so that its peak RSS is its own: the full size and a tenth of it,
+both cold (no loader cache yet), then the full size again with the loader's
+content cache warm from the cold run, as a second run of `reconciler plan` on
+unchanged files would find it. Prints one JSON line:
+{"scenario": "scale", "items", "cpu_s", "peak_rss_mb", "items_small",
+"cpu_s_small", "warm_cpu_s", "warm_peak_rss_mb"}.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from benchmarks.commands import REPO_ROOT
+from benchmarks.workload import Workload, write_repository
+
+# Per tenant: 1,600 incidents (200 of them to change) and 400 alerts.
+WORKLOAD = Workload(
+    tenants=100, live=1600, declared=1600, changed=200, quota_per_minute=150, alerts=400
+)
+SMALL_TENANTS = 10
+
+
+def run(
+    workload: Workload = WORKLOAD, small_tenants: int = SMALL_TENANTS
+) -> dict[str, Any]:
+    small = dataclasses.replace(workload, tenants=small_tenants)
+    with tempfile.TemporaryDirectory(prefix="bench-scale-") as scratch:
+        full_root = Path(scratch) / "full"
+        small_root = Path(scratch) / "small"
+        for root, sized in ((full_root, workload), (small_root, small)):
+            root.mkdir()
+            write_repository(sized, root)
+        cold = _measure(full_root, workload)
+        cold_small = _measure(small_root, small)
+        warm = _measure(full_root, workload)
+    return {
+        "scenario": "scale",
+        "items": cold["items"],
+        "cpu_s": cold["cpu_s"],
+        "peak_rss_mb": cold["peak_rss_mb"],
+        "items_small": cold_small["items"],
+        "cpu_s_small": cold_small["cpu_s"],
+        "warm_cpu_s": warm["cpu_s"],
+        "warm_peak_rss_mb": warm["peak_rss_mb"],
+    }
+
+
+def _measure(root: Path, workload: Workload) -> dict[str, Any]:
+    """One size in a fresh interpreter."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.scale_run",
+            str(root),
+            json.dumps(dataclasses.asdict(workload)),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"scale run failed:\n{result.stderr[-2000:]}")
+    measured: dict[str, Any] = json.loads(result.stdout)
+    return measured
+
+
+if __name__ == "__main__":
+    print(json.dumps(run()), flush=True)
