@@ -131,7 +131,7 @@ class _Loader:
 
     def _settings(self) -> RepositorySettings:
         path = self.root / SETTINGS_FILE
-        if not path.exists() and not path.is_symlink():
+        if not sources.is_present(path):
             return RepositorySettings()
         problems = FileProblems(SETTINGS_FILE)
         settings = validate_settings(self._parse(path, problems), self.root, problems)
@@ -163,30 +163,41 @@ class _Loader:
             return None
         slugs = []
         for entry in entries:
-            name = f"{STATE_DIR}/{entry.name}"
             if entry.name.startswith("."):
                 continue
-            if sources.escapes_root(self.root, entry):
+            try:
+                slug = self._tenant_dir(entry)
+            except OSError as error:
                 self._add(
-                    name,
-                    "a symlink leading outside the repository; "
-                    "state must live inside it",
+                    f"{STATE_DIR}/{entry.name}",
+                    f"cannot read this entry ({error.strerror or error})",
                 )
-            elif not entry.is_dir():
-                self._add(
-                    name,
-                    f"{STATE_DIR}/ holds only tenant directories; move this file out",
-                )
-            elif not SLUG.fullmatch(entry.name):
-                self._add(
-                    name,
-                    f"tenant directory '{entry.name}' is not a valid slug; rename "
-                    "it using only lower-case letters, digits and '-' (such as "
-                    "contoso-eu)",
-                )
-            else:
-                slugs.append(entry.name)
+                continue
+            if slug is not None:
+                slugs.append(slug)
         return slugs
+
+    def _tenant_dir(self, entry: Path) -> str | None:
+        """The entry's slug if it is a valid tenant directory; else a problem."""
+        name = f"{STATE_DIR}/{entry.name}"
+        if sources.escapes_root(self.root, entry):
+            self._add(
+                name,
+                "a symlink leading outside the repository; state must live inside it",
+            )
+        elif not entry.is_dir():
+            self._add(
+                name, f"{STATE_DIR}/ holds only tenant directories; move this file out"
+            )
+        elif not SLUG.fullmatch(entry.name):
+            self._add(
+                name,
+                f"tenant directory '{entry.name}' is not a valid slug; rename it "
+                "using only lower-case letters, digits and '-' (such as contoso-eu)",
+            )
+        else:
+            return entry.name
+        return None
 
     def _select(self, slugs: list[str], selection: Sequence[str] | None) -> list[str]:
         if selection is None:
@@ -245,7 +256,7 @@ class _Loader:
     ) -> TenantRead | None:
         path = directory / TENANT_FILE
         source = sources.relative_name(self.root, path)
-        if not path.exists() and not path.is_symlink():
+        if not sources.is_present(path):
             self._add(
                 source,
                 f"tenant directory '{slug}' has no {TENANT_FILE}; create it with "
@@ -254,7 +265,13 @@ class _Loader:
             return None
         problems = FileProblems(source)
         where = TenantFile(slug, source, self.root, settings.defaults)
-        read = validate_tenant(self._parse(path, problems), where, problems)
+        root = self._parse(path, problems)
+        # An unreadable file has said why; it is not also an empty one.
+        read = (
+            None
+            if root is None and problems
+            else validate_tenant(root, where, problems)
+        )
         self._collect(problems)
         return read
 
@@ -262,7 +279,7 @@ class _Loader:
         self, directory: Path, slug: str, kind: Kind, rule: AssigneeRule | None
     ) -> dict[str, DesiredItem] | None:
         path = directory / f"{TOP_KEY[kind]}.yaml"
-        if not path.exists() and not path.is_symlink():
+        if not sources.is_present(path):
             return {}
         source = sources.relative_name(self.root, path)
         problems = FileProblems(source)
@@ -291,15 +308,18 @@ class _Loader:
         key = content_key(data, _context(kind, rule))
         cached = self.cache.get(source, key)
         if cached is not None:
+            logger.debug("%s: %d items from the cache", source, len(cached))
             return cached
         text = sources.decode(data, problems)
         if text is None:
             return None
         records = fastpath.read_items(text, kind, rule)
         if records is None:
+            logger.debug("%s: read by the strict reader", source)
             records = validate_items(parse(text, problems), kind, rule, problems)
         if problems:
             return None
+        logger.debug("%s: %d items", source, len(records))
         self.cache.put(source, key, records)
         return records
 

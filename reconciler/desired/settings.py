@@ -110,7 +110,11 @@ def _ca_bundle(
     if scalar is None:
         return None
     path = (repo_root / scalar.value).resolve()
-    if not path.is_file():
+    try:
+        is_file = path.is_file()
+    except OSError:
+        is_file = False
+    if not is_file:
         problems.add(
             scalar.line,
             scalar.column,

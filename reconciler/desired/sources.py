@@ -22,6 +22,21 @@ def relative_name(root: Path, path: Path) -> str:
         return path.as_posix()
 
 
+def is_present(path: Path) -> bool:
+    """Whether anything, even a dangling link, is at `path`.
+
+    True when that cannot be told (no permission, say), so that reading the
+    path reports why instead of the file being taken as absent.
+    """
+    try:
+        path.lstat()
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError:
+        return True
+    return True
+
+
 def escapes_root(root: Path, path: Path) -> bool:
     """True when `path`, once every symlink is followed, lies outside `root`."""
     try:

@@ -151,14 +151,7 @@ def test_a_root_that_is_not_a_directory_is_refused(tmp_path: Path, kind: str) ->
 def test_an_unreadable_state_directory_is_a_problem_not_a_crash(
     repo: Repository, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    original = Path.iterdir
-
-    def refuse(path: Path):  # type: ignore[no-untyped-def]
-        if path.name == "state":
-            raise PermissionError(13, "Permission denied")
-        return original(path)
-
-    monkeypatch.setattr(Path, "iterdir", refuse)
+    refuse_for(monkeypatch, "iterdir", "state")
 
     assert repo.problems() == [
         "state:1:1: error: cannot list state/ (Permission denied)"
@@ -180,3 +173,46 @@ class TestSelection:
             "state:1:1: error: no tenant 'contosso' (no directory state/contosso): "
             "did you mean 'contoso'? (tenants: contoso, fabrikam)"
         ]
+
+
+class TestUnreadable:
+    """As root, permissions cannot be taken away; the failures are injected."""
+
+    def test_an_unreadable_state_file_is_a_problem(
+        self, repo: Repository, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        refuse_for(monkeypatch, "stat", "tenant.yaml")
+
+        assert repo.problems(["fabrikam"]) == [
+            "state/fabrikam/tenant.yaml:1:1: error: cannot read the file "
+            "(Permission denied); check that it exists and is readable"
+        ]
+
+    def test_an_unreadable_tenant_directory_is_a_problem(
+        self, repo: Repository, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        refuse_for(monkeypatch, "is_dir", "fabrikam")
+
+        assert repo.problems() == [
+            "state/fabrikam:1:1: error: cannot read this entry (Permission denied)"
+        ]
+
+    def test_an_unlistable_tenant_directory_is_a_problem(
+        self, repo: Repository, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        refuse_for(monkeypatch, "iterdir", "contoso")
+
+        assert repo.problems(["contoso"]) == [
+            "state/contoso:1:1: error: cannot list the directory (Permission denied)"
+        ]
+
+
+def refuse_for(monkeypatch: pytest.MonkeyPatch, method: str, name: str) -> None:
+    original = getattr(Path, method)
+
+    def refuse(path: Path, *args: object, **kwargs: object) -> object:
+        if path.name == name:
+            raise PermissionError(13, "Permission denied")
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, method, refuse)

@@ -232,3 +232,41 @@ def test_a_language_server_schema_comment_is_just_a_comment(repo: Repository) ->
     )
 
     assert list(repo.load().tenants["contoso"].incidents) == ["1"]
+
+
+SAMPLES = [
+    'incidents:\n  "1":\n    status: active\n    tags: [a, "b c", \'d\']\n',
+    "a: 1\nb:\n  c: 1\n  c: 2\n",
+    "a: &x [1]\nb: *x\n",
+    "a: !!str 1\n",
+    "a: " + "[" * 12 + "]" * 12 + "\n",
+    "? [a]\n: 1\n",
+    "a: 1\n---\nb: 2\n",
+    "a:\n  - b\n  - c: d\n    e: |\n      text\n",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", SAMPLES)
+def test_the_pure_python_parser_reads_the_same_as_libyaml(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with_libyaml = read(text)
+    monkeypatch.setattr("reconciler.desired.yamlreader._CParser", None)
+
+    assert read(text) == with_libyaml
+
+
+def test_the_pure_python_parser_reports_syntax_errors_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("reconciler.desired.yamlreader._CParser", None)
+
+    assert read("a: [b\n") == (
+        None,
+        [
+            "f.yaml:2:1: error: YAML syntax error: expected ',' or ']', but got "
+            "'<stream end>' (while parsing a flow sequence started at line 1, "
+            "column 4); check quoting and indentation here"
+        ],
+    )
