@@ -75,3 +75,34 @@ def test_a_broken_state_stops_the_demo_at_validation(tmp_path: Path) -> None:
     assert "The demo stopped: `reconciler validate` exited 1, expected 0." in (
         finished.stderr
     )
+
+
+def test_the_demo_shows_the_refusal_even_when_the_first_plan_is_allowed(
+    tmp_path: Path,
+) -> None:
+    shutil.copy(ROOT / "reconciler.yaml", tmp_path / "reconciler.yaml")
+    shutil.copytree(ROOT / "state", tmp_path / "state")
+    fabrikam = tmp_path / "state" / "fabrikam"
+    # Fabrikam declares an assignee live already has, so only contoso assigns.
+    (fabrikam / "incidents.yaml").write_text(
+        "incidents:\n"
+        '  "418":\n'
+        "    status: inProgress\n"
+        '  "421":\n'
+        "    assignee: soc-lead@fabrikam.onmicrosoft.com\n"
+        "    status: resolved\n"
+    )
+    (fabrikam / "alerts.yaml").write_text(
+        "alerts:\n  fa8e1d2c3b4a5f6e_1284307652:\n    status: inProgress\n"
+    )
+
+    finished = run_demo(tmp_path)
+
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    refusal = finished.stdout.split("Plan after analysts unassigned incidents")[1]
+    assert refusal.startswith(
+        " in several tenants\n"
+        "Someone unassigned incident 2972395 in contoso and incident 421 in "
+        "fabrikam in the portal."
+    )
+    assert "Refused: the plan changes assignees in 2 tenants" in refusal
