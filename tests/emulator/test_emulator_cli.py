@@ -62,7 +62,7 @@ def test_bad_generate_value_is_a_usage_error(tmp_path):
     process = serve("--generate", "three", cwd=tmp_path)
     _, stderr = process.communicate(timeout=20)
 
-    assert process.returncode == 2
+    assert process.returncode == 1
     assert "'three' is not T:N (tenants:incidents each), e.g. 3:500" in stderr
 
 
@@ -97,5 +97,5 @@ def test_seed_and_generate_exclude_each_other(tmp_path):
     process = serve("--seed", str(seed), "--generate", "1:1", cwd=tmp_path)
     _, stderr = process.communicate(timeout=20)
 
-    assert process.returncode == 2
+    assert process.returncode == 1
     assert "give --seed or --generate, not both" in stderr
