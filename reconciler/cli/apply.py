@@ -20,6 +20,7 @@ from reconciler.cli import Context
 from reconciler.cli.plan import (
     EXIT_ERROR,
     EXIT_OK,
+    OutputFormat,
     command_prefix,
     endpoints_for,
     load_state,
@@ -64,6 +65,14 @@ PROGRESS_THRESHOLD = 20
     help="Apply a fresh plan without asking (a plan file needs no approval).",
 )
 @click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="How to print the apply report: terminal, pull-request comment, machines.",
+)
+@click.option(
     "--lock-timeout",
     type=click.FloatRange(min=0),
     default=DEFAULT_TIMEOUT,
@@ -77,20 +86,33 @@ def apply(
     plan_file: Path | None,
     tenants: tuple[str, ...],
     auto_approve: bool,
+    output_format: OutputFormat,
     lock_timeout: float,
 ) -> None:
     """Write the changes of PLAN_FILE, or of a fresh plan once approved."""
     if plan_file is not None:
         sys.exit(
-            run_command(lambda: _apply_file(obj.root, plan_file, tenants, lock_timeout))
+            run_command(
+                lambda: _apply_file(
+                    obj.root, plan_file, tenants, output_format, lock_timeout
+                )
+            )
         )
     sys.exit(
-        run_command(lambda: _apply_fresh(obj.root, tenants, auto_approve, lock_timeout))
+        run_command(
+            lambda: _apply_fresh(
+                obj.root, tenants, auto_approve, output_format, lock_timeout
+            )
+        )
     )
 
 
 def _apply_file(
-    root: Path, path: Path, tenants: Sequence[str], lock_timeout: float
+    root: Path,
+    path: Path,
+    tenants: Sequence[str],
+    output_format: OutputFormat,
+    lock_timeout: float,
 ) -> int:
     from reconciler.live import GraphClient
 
@@ -108,11 +130,15 @@ def _apply_file(
 
     with GraphClient(endpoints) as client:
         report = _apply(chosen, specs, client, root, lock_timeout)
-    return _finish(report)
+    return _finish(report, output_format)
 
 
 def _apply_fresh(
-    root: Path, tenants: Sequence[str], auto_approve: bool, lock_timeout: float
+    root: Path,
+    tenants: Sequence[str],
+    auto_approve: bool,
+    output_format: OutputFormat,
+    lock_timeout: float,
 ) -> int:
     from reconciler.live import GraphClient
 
@@ -136,7 +162,7 @@ def _apply_fresh(
             click.echo("Apply cancelled; nothing was written.", err=True)
             return EXIT_ERROR
         report = _apply(the_plan, specs, client, root, lock_timeout)
-    return _finish(report)
+    return _finish(report, output_format)
 
 
 def _apply(
@@ -156,11 +182,24 @@ def _apply(
         return apply_plan(the_plan, specs, client.tenant, options)
 
 
-def _finish(report: ApplyReport) -> int:
-    from reconciler.render.text import render_apply
-
-    click.echo(render_apply(report, color=use_color(sys.stdout)), nl=False)
+def _finish(report: ApplyReport, output_format: OutputFormat) -> int:
+    click.echo(render_report(report, output_format), nl=False)
     return EXIT_OK if report.succeeded() else EXIT_ERROR
+
+
+def render_report(report: ApplyReport, output_format: OutputFormat) -> str:
+    if output_format == "markdown":
+        from reconciler.render import markdown
+
+        return markdown.render_apply(report)
+    if output_format == "json":
+        from reconciler.render import plan_json
+
+        return plan_json.render_apply(report)
+
+    from reconciler.render import text
+
+    return text.render_apply(report, color=use_color(sys.stdout))
 
 
 def _approved(the_plan: Plan) -> bool:

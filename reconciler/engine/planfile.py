@@ -33,9 +33,14 @@ class PlanFileError(ReconcilerError):
     """A plan file that cannot be written, or is refused when read."""
 
 
+def plan_text(plan: Plan) -> str:
+    """The plan file's exact text; one space per level keeps diffs readable."""
+    return plan.model_dump_json(indent=1) + "\n"
+
+
 def write_plan(plan: Plan, path: Path) -> None:
     """Write `plan` to `path` (mode 0600) so that no partial file is ever seen."""
-    data = plan.model_dump_json(indent=1).encode() + b"\n"
+    data = plan_text(plan).encode()
     directory = path.parent
     try:
         fd, temporary = tempfile.mkstemp(

@@ -395,3 +395,29 @@ def test_a_killed_apply_resumes_and_writes_no_field_twice(
     assert Counter(w["id"] for w in emulator.writes()) == dict.fromkeys(
         [key[2] for key in EXPECTED_WRITES], 1
     )
+
+
+def test_apply_reports_as_json_for_machines_and_markdown_for_pull_requests(
+    reconciler: Run, emulator: Any, tmp_path: Path
+) -> None:
+    plan_file = tmp_path / "fabrikam.plan.json"
+    assert (
+        reconciler("plan", "--tenant", "fabrikam", "--out", str(plan_file)).returncode
+        == 0
+    )
+
+    result = reconciler("apply", str(plan_file), "--format", "json")
+
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert [tenant["slug"] for tenant in report["tenants"]] == ["fabrikam"]
+    assert sorted(
+        (outcome["id"], outcome["status"])
+        for outcome in report["tenants"][0]["outcomes"]
+    ) == [("418", "applied"), ("433", "applied")]
+
+    again = reconciler("apply", str(plan_file), "--format", "markdown")
+
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith("#")
+    assert "skipped" in again.stdout
