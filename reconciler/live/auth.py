@@ -22,8 +22,6 @@ from urllib.parse import urlsplit
 
 import httpx
 import msal
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 from msal.exceptions import MsalServiceError
 
 from reconciler.config import ENV_AUTHORITY_HOST
@@ -129,6 +127,11 @@ def _load_secret(
 
 
 def _load_certificate(spec: TenantSpec, path: Path) -> ClientCertificate:
+    # Imported here: loading cryptography's x509 costs every run about 60 ms of
+    # start-up, and only certificate credentials need it.
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
     where = f"tenant {spec.slug}: the certificate file {path}"
     try:
         data = path.read_bytes()
