@@ -14,7 +14,13 @@ def test_the_demo_state_of_this_repository_is_valid() -> None:
 
     assert sorted(state.tenants) == ["contoso", "fabrikam"]
     contoso, fabrikam = state.tenants["contoso"], state.tenants["fabrikam"]
-    assert list(contoso.incidents) == ["2972395", "2972401", "2972415", "2972420"]
+    assert list(contoso.incidents) == [
+        "2972395",
+        "2972401",
+        "2972415",
+        "2972420",
+        "2972409",
+    ]
     assert list(contoso.alerts) == [
         "da637551227677560813_-961444813",
         "da637551227677560814_-116173492",

@@ -91,7 +91,7 @@ def test_the_installed_command_validates_the_demo_repository() -> None:
 
     assert (result.returncode, result.stdout, result.stderr) == (
         0,
-        "Valid: 2 tenants, 7 incidents, 4 alerts.\n",
+        "Valid: 2 tenants, 8 incidents, 4 alerts.\n",
         "",
     )
 
