@@ -42,6 +42,9 @@ class RecordingTransport(httpx.BaseTransport):
             self.assertions.update(form.get("client_assertion", []))
         return self.inner.handle_request(request)
 
+    def close(self) -> None:
+        self.inner.close()
+
 
 def test_no_secret_token_or_assertion_leaks_anywhere(
     emulator: EmulatorServer,
