@@ -20,7 +20,6 @@ from reconciler.cli import Context
 from reconciler.cli.plan import (
     EXIT_ERROR,
     EXIT_OK,
-    OutputFormat,
     command_prefix,
     endpoints_for,
     load_state,
@@ -40,6 +39,8 @@ from reconciler.engine.planfile import PlanFileError, check_binding, read_plan
 from reconciler.engine.plans import Plan
 from reconciler.engine.results import ApplyReport
 from reconciler.errors import ReconcilerError
+from reconciler.render import formats
+from reconciler.render.formats import OutputFormat
 
 if TYPE_CHECKING:
     from reconciler.live import GraphClient
@@ -67,7 +68,7 @@ PROGRESS_THRESHOLD = 20
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "markdown", "json"]),
+    type=click.Choice(formats.OUTPUT_FORMATS),
     default="text",
     show_default=True,
     help="How to print the apply report: terminal, pull-request comment, machines.",
@@ -183,23 +184,9 @@ def _apply(
 
 
 def _finish(report: ApplyReport, output_format: OutputFormat) -> int:
-    click.echo(render_report(report, output_format), nl=False)
+    color = use_color(sys.stdout)
+    click.echo(formats.render_apply(report, output_format, color=color), nl=False)
     return EXIT_OK if report.succeeded() else EXIT_ERROR
-
-
-def render_report(report: ApplyReport, output_format: OutputFormat) -> str:
-    if output_format == "markdown":
-        from reconciler.render import markdown
-
-        return markdown.render_apply(report)
-    if output_format == "json":
-        from reconciler.render import plan_json
-
-        return plan_json.render_apply(report)
-
-    from reconciler.render import text
-
-    return text.render_apply(report, color=use_color(sys.stdout))
 
 
 def _approved(the_plan: Plan) -> bool:

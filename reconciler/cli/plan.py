@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import click
 
@@ -27,8 +27,8 @@ from reconciler.engine.planning import build_plan, git_commit
 from reconciler.engine.plans import DEFAULT_LIFETIME, Plan
 from reconciler.engine.reading import ReaderFactory
 from reconciler.errors import ReconcilerError, RefusedError
-
-OutputFormat = Literal["text", "markdown", "json"]
+from reconciler.render import formats
+from reconciler.render.formats import OutputFormat
 
 # Exit codes, the same for every command.
 EXIT_OK = 0
@@ -75,7 +75,7 @@ class Duration(click.ParamType[timedelta, "str | timedelta"]):
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "markdown", "json"]),
+    type=click.Choice(formats.OUTPUT_FORMATS),
     default="text",
     show_default=True,
     help="text for terminals, markdown for pull requests, json for machines.",
@@ -182,17 +182,7 @@ def make_plan(
 
 
 def render_plan(the_plan: Plan, output_format: OutputFormat) -> str:
-    if output_format == "markdown":
-        from reconciler.render import markdown
-
-        return markdown.render_plan(the_plan)
-    if output_format == "json":
-        from reconciler.render import plan_json
-
-        return plan_json.render_plan(the_plan)
-    from reconciler.render import text
-
-    return text.render_plan(the_plan, color=use_color(sys.stdout))
+    return formats.render_plan(the_plan, output_format, color=use_color(sys.stdout))
 
 
 def report_gaps(the_plan: Plan) -> bool:
