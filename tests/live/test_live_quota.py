@@ -35,3 +35,43 @@ def test_a_request_heavier_than_the_whole_budget_is_refused() -> None:
 
     with pytest.raises(ValueError, match="weight 11 can never fit a budget of 10"):
         quota.take(11)
+
+
+class _FakeTime:
+    """A clock that only moves when the quota sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_slots_come_back_once_their_take_leaves_the_window() -> None:
+    fake = _FakeTime()
+    quota = Quota(QuotaShape(limit=10, window_ms=2_000), clock=fake.clock)
+
+    assert quota.take(10, wait=False)
+    fake.now += 1.999
+    assert not quota.take(1, wait=False)
+    fake.now += 0.001
+    assert quota.take(10, wait=False)
+
+
+def test_a_waiting_take_sleeps_until_the_oldest_takes_free_enough_slots() -> None:
+    fake = _FakeTime()
+    quota = Quota(
+        QuotaShape(limit=10, window_ms=2_000), clock=fake.clock, sleep=fake.sleep
+    )
+    quota.take(4)
+    fake.now += 0.5
+    quota.take(6)
+
+    assert quota.take(5)
+    # The first take (4) is not enough for 5 more slots; the second frees them.
+    assert fake.slept == [2.0]
