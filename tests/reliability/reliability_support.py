@@ -92,11 +92,16 @@ class Workload:
     def alert_id(self, index: int, number: int) -> str:
         return f"da{index + 1:03d}{number:06d}_-5oak"
 
-    def declared(self, index: int) -> dict[tuple[str, str], dict[str, Any]]:
-        """(kind, id) -> YAML fields of every declared change of one tenant."""
+    def declared(
+        self, index: int, numbers: range | None = None
+    ) -> dict[tuple[str, str], dict[str, Any]]:
+        """(kind, id) -> YAML fields of the declared changes of one tenant.
+
+        `numbers` narrows them to those changes (0 to changes - 1).
+        """
         items: dict[tuple[str, str], dict[str, Any]] = {}
         incidents = self.incident_count()
-        for number in range(self.changes):
+        for number in numbers if numbers is not None else range(self.changes):
             if number < incidents:
                 kind, item_id = "incident", self.incident_id(index, number)
                 fields = dict(INCIDENT_PATTERNS[number % len(INCIDENT_PATTERNS)])
@@ -108,11 +113,11 @@ class Workload:
             items[(kind, item_id)] = fields
         return items
 
-    def expected(self) -> dict[Key, dict[str, Any]]:
+    def expected(self, numbers: range | None = None) -> dict[Key, dict[str, Any]]:
         """What each changed item must look like live, in Graph's wire names."""
         expected: dict[Key, dict[str, Any]] = {}
         for index in range(self.tenants):
-            for (kind, item_id), fields in self.declared(index).items():
+            for (kind, item_id), fields in self.declared(index, numbers).items():
                 expected[(self.tenant_id(index), kind, item_id)] = {
                     WIRE.get(name, name): sorted(value) if name == "tags" else value
                     for name, value in fields.items()
@@ -153,22 +158,23 @@ class Workload:
         }
         return {"apps": [app], "tenants": tenants}
 
-    def write_repository(self, root: Path) -> Path:
-        (root / "state").mkdir(parents=True)
+    def write_repository(self, root: Path, numbers: range | None = None) -> Path:
+        """Write (or rewrite) the triage repository declaring `numbers` changes."""
+        (root / "state").mkdir(parents=True, exist_ok=True)
         (root / "reconciler.yaml").write_text(
             f"defaults:\n  client_id: {CLIENT_ID}\n"
             f"  quota_per_minute: {self.quota_per_minute}\n"
         )
         for index in range(self.tenants):
             directory = root / "state" / self.slug(index)
-            directory.mkdir()
+            directory.mkdir(exist_ok=True)
             (directory / "tenant.yaml").write_text(
                 f"tenant_id: {self.tenant_id(index)}\n"
                 f"display_name: Soak {index + 1}\n"
                 f"credential:\n  secret_env: {SECRET_ENV}\n"
                 f"assignees:\n  domains: [{self.domain(index)}]\n"
             )
-            declared = self.declared(index)
+            declared = self.declared(index, numbers)
             quiet = {
                 ("incident", self.incident_id(index, 900_000 + number)): {
                     "status": "active"
