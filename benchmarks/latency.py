@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.commands import (
+    compile_bytecode,
     emulator_env,
     graph_requests,
     plan_and_apply,
@@ -45,6 +46,7 @@ def run(
     latency_ms: float = LATENCY_MS,
     runs: int = RECONCILER_RUNS,
 ) -> dict[str, Any]:
+    compile_bytecode()
     reconciler = min(
         (_measure(workload, latency_ms, _reconciler) for _ in range(runs)),
         key=lambda measured: measured[0],

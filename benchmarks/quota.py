@@ -18,7 +18,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.commands import emulator_env, graph_requests, plan_and_apply
+from benchmarks.commands import (
+    compile_bytecode,
+    emulator_env,
+    graph_requests,
+    plan_and_apply,
+)
 from benchmarks.workload import Workload, seed, write_repository
 from reconciler.emulator import start_emulator
 
@@ -31,6 +36,7 @@ LATENCY_MS = 10
 def run(
     workload: Workload = WORKLOAD, latency_ms: float = LATENCY_MS
 ) -> dict[str, Any]:
+    compile_bytecode()
     with (
         tempfile.TemporaryDirectory(prefix="bench-quota-") as scratch,
         start_emulator(
