@@ -14,6 +14,7 @@ from reconciler.desired.enums import (
     DECLARABLE_DETERMINATIONS,
     DECLARABLE_INCIDENT_STATUSES,
 )
+from reconciler.desired.items import ITEM_ID
 from reconciler.desired.models import ALERT_FIELDS, INCIDENT_FIELDS, TenantSpec
 from reconciler.engine.plans import FieldValue, ItemChange, Plan
 from reconciler.errors import RefusedError
@@ -95,6 +96,12 @@ def refuse_undeclarable_writes(plan: Plan) -> None:
     """A plan writes only managed fields, and only values that could be declared."""
     for tenant in plan.tenants:
         for item in tenant.changes:
+            if _unaddressable(item.id):
+                raise RefusedError(
+                    f"the plan would write {item.kind} {item.id!r} in tenant "
+                    f"{tenant.slug}, which is not an id Graph gives. Make the plan "
+                    "again with `reconciler plan`"
+                )
             for change in item.changes:
                 problem = _undeclarable(item, change.field, change.after)
                 if problem is None:
@@ -104,6 +111,12 @@ def refuse_undeclarable_writes(plan: Plan) -> None:
                     f"tenant {tenant.slug}, which no declaration can ask for. Make "
                     "the plan again with `reconciler plan`"
                 )
+
+
+def _unaddressable(item_id: str) -> bool:
+    # The id becomes a segment of the request path: "." and ".." would address
+    # another resource, other characters none that Graph gives.
+    return not ITEM_ID.fullmatch(item_id) or not item_id.strip(".")
 
 
 def _undeclarable(item: ItemChange, field: str, value: FieldValue) -> str | None:
