@@ -3,8 +3,8 @@
 A case is a directory under corpus/ holding `case.json` (what it is, the command,
 the expected exit code, message fragment and place), `files/` (laid over the
 valid repository in base/) and, for plan-file cases, `plan.json`. What cannot
-live in git is made when the case is prepared: huge files, symlinks, and plan
-files sealed for the endpoints of the run.
+live in git is made when the case is prepared: huge files, symlinks, named
+pipes, and plan files sealed for the endpoints of the run.
 
 Plan templates may use @AUTHORITY@, @GRAPH@ (the run's endpoints), @NOW@,
 @LATER@ (an hour on), @PAST@ (an hour ago) and @LONG_AGO@ (two hours ago).
@@ -17,6 +17,7 @@ Used by tests/hostile/test_hostile_corpus.py and benchmarks/hostile.py.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -146,6 +147,9 @@ def _set_up(step: dict[str, Any], root: Path, names: dict[str, str]) -> None:
         link.symlink_to(step["to"].format(**names))
     elif "remove" in step:
         shutil.rmtree(root / step["remove"])
+    elif "fifo" in step:
+        (root / step["fifo"]).unlink()
+        os.mkfifo(root / step["fifo"])
     else:
         raise ValueError(f"unknown setup step {step!r}")
 
