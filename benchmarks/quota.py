@@ -8,7 +8,8 @@ latency. The floor per tenant is the fewest requests the job can take (read,
 one staleness check, one write per change), and the time the quota allows for
 them. Prints one JSON line:
 {"scenario": "quota", "requests", "floor_requests", "wall_s", "quota_floor_s",
-"throttled"}.
+"throttled"}. Targets: requests <= 1.10 * floor_requests, wall_s <= 1.25 *
+quota_floor_s, throttled == 0.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ both cold (no loader cache yet), then the full size again with the loader's
 content cache warm from the cold run, as a second run of `reconciler plan` on
 unchanged files would find it. Prints one JSON line:
 {"scenario": "scale", "items", "cpu_s", "peak_rss_mb", "items_small",
-"cpu_s_small", "warm_cpu_s", "warm_peak_rss_mb"}.
+"cpu_s_small", "warm_cpu_s", "warm_peak_rss_mb"}. Targets (cold): cpu_s <= 10,
+peak_rss_mb <= 1000, cpu_s / cpu_s_small <= 11.
 """
 
 from __future__ import annotations
