@@ -23,7 +23,7 @@ from reconciler.desired.models import Kind, TenantSpec
 from reconciler.live.auth import TokenSource, load_credential
 from reconciler.live.errors import GraphError, LiveError
 from reconciler.live.http import build_http_client
-from reconciler.live.paging import read_all_pages
+from reconciler.live.paging import PAGE_SIZE, read_all_pages
 from reconciler.live.quota import SERVER_WINDOW_S, Quota, QuotaShape
 from reconciler.live.records import (
     ListResult,
@@ -143,6 +143,10 @@ class TenantClient:
     def __init__(self, spec: TenantSpec, sender: Sender) -> None:
         self.spec = spec
         self._sender = sender
+        self._lock = threading.Lock()
+        # The first page `count` read, kept for a listing of that kind that
+        # comes right after it; any other call drops it.
+        self._first_page: tuple[Kind, dict[str, Any]] | None = None
 
     def __repr__(self) -> str:
         return f"TenantClient(tenant={self.spec.slug!r})"
@@ -153,15 +157,21 @@ class TenantClient:
         return self._sender.requests_made
 
     def count(self, kind: Kind) -> int:
-        """How many items of a kind the tenant holds, in one request."""
+        """How many items of a kind the tenant holds, in one request.
+
+        The request also asks for the first page, the one a listing would read
+        first: counting is followed by listing when the count shows listing to
+        be cheaper, and that listing then starts from the second page.
+        """
         resource = RESOURCES[kind]
+        self._claim_first_page(None)
         tally = Tally()
         body = self._sender.get_json(
             f"{self._sender.graph_url}{resource.path}",
             resource=resource,
             what=f"counting {resource.plural}",
             tally=tally,
-            params={"$count": "true", "$top": "1"},
+            params={"$count": "true", "$top": str(PAGE_SIZE)},
         )
         count = body.get("@odata.count")
         if not isinstance(count, int) or isinstance(count, bool):
@@ -169,6 +179,8 @@ class TenantClient:
                 f"Graph did not count the {resource.plural} of tenant {self.spec.slug} "
                 "(no @odata.count in its answer)"
             )
+        with self._lock:
+            self._first_page = (kind, body)
         logger.info(
             "%s: %s %s live (%s)",
             self.spec.slug,
@@ -188,12 +200,14 @@ class TenantClient:
             params={},
             what=f"listing {resource.plural}",
             tally=tally,
+            first_page=self._claim_first_page(kind),
         )
         self._log_listing(result, f"{resource.plural}")
         return result
 
     def list_changed_since(self, kind: Kind, watermark: str) -> ListResult:
         """Every item of a kind updated at or after `watermark` (a Graph timestamp)."""
+        self._claim_first_page(None)
         if not _TIMESTAMP.fullmatch(watermark):
             raise LiveError(
                 f"{watermark!r} is not a timestamp Graph can filter on; expected one "
@@ -214,6 +228,7 @@ class TenantClient:
 
     def get_many(self, kind: Kind, ids: Iterable[str]) -> ReadResult:
         """Items by id, through `$batch`: found, missing (404) or unknown (why)."""
+        self._claim_first_page(None)
         resource = RESOURCES[kind]
         tally = Tally()
         wanted = list(dict.fromkeys(ids))
@@ -275,6 +290,7 @@ class TenantClient:
         connection); once anything may have been written, failures become
         outcomes so that no answer is lost.
         """
+        self._claim_first_page(None)
         resource = RESOURCES[kind]
         tally = Tally()
         outcomes: dict[str, WriteOutcome] = {}
@@ -315,6 +331,14 @@ class TenantClient:
             len(ids) - written,
         )
         return outcomes
+
+    def _claim_first_page(self, kind: Kind | None) -> dict[str, Any] | None:
+        """The page `count` kept, for a listing of `kind`; dropped in any case."""
+        with self._lock:
+            kept, self._first_page = self._first_page, None
+        if kept is None or kept[0] != kind:
+            return None
+        return kept[1]
 
     def _outcome(self, kind: Kind, item_id: str, reply: Reply) -> WriteOutcome:
         resource = RESOURCES[kind]

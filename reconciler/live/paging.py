@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from reconciler.live.errors import GraphError, TransientError
 from reconciler.live.records import ListResult, LiveItem, parse_item
@@ -20,24 +21,28 @@ def read_all_pages(
     params: Mapping[str, str],
     what: str,
     tally: Tally,
+    first_page: Mapping[str, Any] | None = None,
 ) -> ListResult:
     """Every item of the collection, or those read before a failure.
 
     A failure that may clear (throttling or an outage beyond the retry budget)
     or a malformed page ends the listing as incomplete; the engine treats what
     was not read as unknown, never as absent. Failures of the tenant's setup
-    (sign-in, permission, TLS) are raised.
+    (sign-in, permission, TLS) are raised. `first_page` is the collection's
+    first page when it was just read by another request (see `count`).
     """
     items: dict[str, LiveItem] = {}
     url = f"{sender.graph_url}{resource.path}"
     query: Mapping[str, str] | None = {"$top": str(PAGE_SIZE), **params}
     seen: set[str] = set()
+    page: Mapping[str, Any] | None = first_page
 
     while True:
         try:
-            page = sender.get_json(
-                url, resource=resource, what=what, tally=tally, params=query
-            )
+            if page is None:
+                page = sender.get_json(
+                    url, resource=resource, what=what, tally=tally, params=query
+                )
             _take_page(page, resource, items)
         except (TransientError, GraphError) as error:
             return _incomplete(items, str(error), tally)
@@ -64,7 +69,7 @@ def read_all_pages(
             )
         seen.add(next_link)
         # The link already holds the whole query; it is followed exactly as given.
-        url, query = next_link, None
+        url, query, page = next_link, None, None
 
 
 def _take_page(

@@ -76,14 +76,57 @@ def test_every_graph_request_asks_for_evolvable_enum_members_and_carries_a_token
         assert item.headers == {"Prefer": "include-unknown-enum-members"}
 
 
-def test_counting_asks_graph_for_the_count_in_one_request(
+def test_counting_asks_graph_for_the_count_and_the_first_page_in_one_request(
     cloud: FakeCloud, contoso: TenantClient
 ) -> None:
     cloud.add_incidents(75)
 
     assert contoso.count("incident") == 75
     assert [dict(r.url.params) for r in cloud.graph_requests()] == [
-        {"$count": "true", "$top": "1"}
+        {"$count": "true", "$top": "50"}
+    ]
+
+
+def test_a_listing_right_after_counting_starts_from_the_second_page(
+    cloud: FakeCloud, contoso: TenantClient
+) -> None:
+    cloud.add_incidents(120)
+
+    contoso.count("incident")
+    result = contoso.list_all("incident")
+
+    assert result.complete
+    assert sorted(result.items, key=int) == [str(n) for n in range(1, 121)]
+    assert result.requests == 2
+    assert contoso.requests_made == 3
+    assert [str(request.url) for request in cloud.graph_requests()] == [
+        f"{GRAPH_URL}/security/incidents?%24count=true&%24top=50",
+        f"{GRAPH_URL}/security/incidents?$top=50&$skip=50",
+        f"{GRAPH_URL}/security/incidents?$top=50&$skip=100",
+    ]
+
+
+def test_a_listing_after_any_other_call_reads_the_first_page_again(
+    cloud: FakeCloud, contoso: TenantClient
+) -> None:
+    cloud.add_incidents(60)
+
+    contoso.count("incident")
+    contoso.get_many("incident", ["1"])
+    contoso.list_all("incident")
+    contoso.count("alert")
+    contoso.list_all("incident")
+
+    assert [
+        (request.method, dict(request.url.params)) for request in cloud.graph_requests()
+    ] == [
+        ("GET", {"$count": "true", "$top": "50"}),
+        ("POST", {}),
+        ("GET", {"$top": "50"}),
+        ("GET", {"$top": "50", "$skip": "50"}),
+        ("GET", {"$count": "true", "$top": "50"}),
+        ("GET", {"$top": "50"}),
+        ("GET", {"$top": "50", "$skip": "50"}),
     ]
 
 
