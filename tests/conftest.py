@@ -31,6 +31,7 @@ Fixtures (names and values are a contract other test folders rely on):
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -67,6 +68,19 @@ class SeededApp:
     client_id: str
     client_secret: str | None = None
     certificate_file: Path | None = None
+
+
+@pytest.fixture(autouse=True)
+def _restore_package_logger() -> Iterator[None]:
+    """In-process command runs configure the package logger; undo that after each.
+
+    Without this, a test that captures logs sees nothing once an earlier test in
+    the same worker ran the command line in-process.
+    """
+    logger = logging.getLogger("reconciler")
+    saved = (list(logger.handlers), logger.level, logger.propagate)
+    yield
+    logger.handlers[:], logger.level, logger.propagate = saved[0], saved[1], saved[2]
 
 
 @pytest.fixture(scope="session")
