@@ -28,12 +28,12 @@ from reconciler.desired.items import (
     DETERMINATION_VALUES,
     FIELDS,
     INVALID,
-    ITEM_ID,
     STATUS_VALUES,
     TOP_KEY,
     AssigneeRule,
     Checked,
     ItemRecord,
+    is_item_id,
 )
 from reconciler.desired.models import FieldValue, Kind
 from reconciler.desired.nodes import NULL_WORDS
@@ -133,7 +133,7 @@ def _validate(
     enums = _ENUM_TABLES[kind]
     records: list[ItemRecord] = []
     for item_id, line, column, written in raw:
-        if not ITEM_ID.fullmatch(item_id):
+        if not is_item_id(item_id):
             return None
         fields: dict[str, FieldValue] = {}
         for name, text in written.items():

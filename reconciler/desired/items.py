@@ -38,7 +38,15 @@ from reconciler.desired.problems import FileProblems
 
 # Ids go into request URLs; Graph's are digits (incidents) or letters, digits,
 # '_' and '-' (alerts such as da637551227677560813_-961444813).
-ITEM_ID = re.compile(r"[A-Za-z0-9_.-]{1,128}")
+# An id becomes one segment of a Graph request path, so dots alone ("." or "..")
+# are refused: they would address another resource.
+ITEM_ID = re.compile(r"[A-Za-z0-9_.-]*[A-Za-z0-9_-][A-Za-z0-9_.-]*")
+ITEM_ID_MAX_LENGTH = 128
+
+
+def is_item_id(text: str) -> bool:
+    return len(text) <= ITEM_ID_MAX_LENGTH and ITEM_ID.fullmatch(text) is not None
+
 
 TOP_KEY: dict[Kind, str] = {"incident": "incidents", "alert": "alerts"}
 FIELDS: dict[Kind, dict[str, str]] = {
@@ -127,7 +135,7 @@ class _ItemChecker:
 
     def item(self, key: Scalar, value: Node | None) -> ItemRecord | None:
         self.current = key.value
-        if not ITEM_ID.fullmatch(key.value):
+        if not is_item_id(key.value):
             self._bad_id(key)
             return None
         if value is None:
@@ -161,7 +169,8 @@ class _ItemChecker:
             key.line,
             key.column,
             f"'{key.value}' is not a valid {self.kind} id: use the id shown in the "
-            "Defender portal (letters, digits, '_', '-' and '.', at most 128)",
+            "Defender portal (letters, digits, '_', '-' and '.', not dots alone, "
+            "at most 128)",
         )
 
     def _empty(self, key: Scalar, value: Node) -> None:

@@ -19,6 +19,7 @@ from reconciler.desired.items import (
     CLASSIFICATION_VALUES,
     DETERMINATION_VALUES,
     ITEM_ID,
+    ITEM_ID_MAX_LENGTH,
     STATUS_VALUES,
 )
 from reconciler.desired.models import MAX_QUOTA_PER_MINUTE
@@ -49,7 +50,9 @@ def _enum(values: Iterable[str], description: str) -> Any:
 
 
 Guid = Annotated[str, Field(pattern=_GUID)]
-ItemId = Annotated[str, Field(pattern=f"^{ITEM_ID.pattern}$")]
+ItemId = Annotated[
+    str, Field(pattern=f"^{ITEM_ID.pattern}$", max_length=ITEM_ID_MAX_LENGTH)
+]
 Quota = Annotated[int, Field(ge=1, le=MAX_QUOTA_PER_MINUTE)]
 _INCIDENT_STATUS = _enum(
     STATUS_VALUES["incident"],

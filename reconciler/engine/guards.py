@@ -14,7 +14,7 @@ from reconciler.desired.enums import (
     DECLARABLE_DETERMINATIONS,
     DECLARABLE_INCIDENT_STATUSES,
 )
-from reconciler.desired.items import ITEM_ID
+from reconciler.desired.items import is_item_id
 from reconciler.desired.models import ALERT_FIELDS, INCIDENT_FIELDS, TenantSpec
 from reconciler.engine.plans import FieldValue, ItemChange, Plan
 from reconciler.errors import RefusedError
@@ -114,9 +114,8 @@ def refuse_undeclarable_writes(plan: Plan) -> None:
 
 
 def _unaddressable(item_id: str) -> bool:
-    # The id becomes a segment of the request path: "." and ".." would address
-    # another resource, other characters none that Graph gives.
-    return not ITEM_ID.fullmatch(item_id) or not item_id.strip(".")
+    # The id becomes a segment of the request path; see is_item_id.
+    return not is_item_id(item_id)
 
 
 def _undeclarable(item: ItemChange, field: str, value: FieldValue) -> str | None:

@@ -284,7 +284,23 @@ def test_ids_that_cannot_be_graph_ids_are_refused(repo: Repository) -> None:
     assert repo.problems() == [
         f"{INCIDENTS}:2:3: error: '12/../34' is not a valid incident id: use the id "
         "shown in the Defender portal (letters, digits, '_', '-' and '.', "
-        "at most 128)"
+        "not dots alone, at most 128)"
+    ]
+
+
+def test_ids_of_dots_alone_are_refused_because_they_would_address_another_path(
+    repo: Repository,
+) -> None:
+    repo.write(INCIDENTS, 'incidents:\n  "..":\n    status: active\n')
+    repo.write(ALERTS, 'alerts:\n  ".":\n    status: new\n')
+
+    assert repo.problems() == [
+        f"{INCIDENTS}:2:3: error: '..' is not a valid incident id: use the id "
+        "shown in the Defender portal (letters, digits, '_', '-' and '.', "
+        "not dots alone, at most 128)",
+        f"{ALERTS}:2:3: error: '.' is not a valid alert id: use the id shown in "
+        "the Defender portal (letters, digits, '_', '-' and '.', not dots alone, "
+        "at most 128)",
     ]
 
 
