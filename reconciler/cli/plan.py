@@ -24,7 +24,7 @@ from reconciler.desired.models import DesiredState, TenantSpec
 from reconciler.engine.guards import check_plan
 from reconciler.engine.planfile import write_plan
 from reconciler.engine.planning import build_plan, git_commit
-from reconciler.engine.plans import DEFAULT_LIFETIME, Plan
+from reconciler.engine.plans import DEFAULT_LIFETIME, MAX_LIFETIME, Plan
 from reconciler.engine.reading import ReaderFactory
 from reconciler.errors import ReconcilerError, RefusedError
 from reconciler.render import formats
@@ -35,7 +35,6 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
 
-MAX_LIFETIME = timedelta(hours=24)
 _DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 
 

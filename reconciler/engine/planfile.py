@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from reconciler.config import Endpoints
 from reconciler.desired.models import TenantSpec
-from reconciler.engine.plans import FORMAT_VERSION, Plan, content_hash
+from reconciler.engine.plans import FORMAT_VERSION, MAX_LIFETIME, Plan, content_hash
 from reconciler.errors import ReconcilerError
 
 FILE_MODE = 0o600
@@ -103,6 +103,12 @@ def check_binding(
             f"{path} expired at {_moment(plan.expires_at)} "
             f"({_elapsed(now - plan.expires_at)} ago); plans expire because "
             f"triage state changes within minutes; {_remake(path)}"
+        )
+    lifetime = plan.expires_at - plan.created_at
+    if lifetime > MAX_LIFETIME:
+        raise PlanFileError(
+            f"{path} claims to stay valid for {_elapsed(lifetime)}, longer than any "
+            f"plan may ({_elapsed(MAX_LIFETIME)}); {_remake(path)}"
         )
 
     made_for = (plan.endpoints.authority_host, plan.endpoints.graph_url)

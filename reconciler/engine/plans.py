@@ -17,6 +17,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 FORMAT_VERSION = 1
 DEFAULT_LIFETIME = timedelta(hours=1)
+# The longest a plan may live; a plan file claiming more is refused.
+MAX_LIFETIME = timedelta(hours=24)
 
 Kind = Literal["incident", "alert"]
 # A managed field's value on the wire: an enum member or assignee (str), unassigned

@@ -172,6 +172,21 @@ def test_an_expired_plan_is_refused(plan_file: Path) -> None:
     )
 
 
+def test_a_plan_claiming_a_lifetime_beyond_any_plan_is_refused(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "forever.plan.json"
+    forever = a_plan().model_copy(
+        update={"expires_at": PLANNED_AT + timedelta(days=365)}
+    )
+    write_plan(forever.sealed(), path)
+
+    assert refusal(path) == (
+        f"{path} claims to stay valid for 8760 h, longer than any plan may (24 h); "
+        f"make the plan again with `reconciler plan --out {path}`"
+    )
+
+
 def test_a_plan_for_other_endpoints_is_refused(plan_file: Path) -> None:
     elsewhere = Endpoints(
         authority_host="https://127.0.0.1:8443", graph_url="https://127.0.0.1:8443/v1.0"
