@@ -42,7 +42,7 @@ def tiny() -> dict[str, Scenario]:
     return {
         "quota": lambda: _module("quota").run(TINY_QUOTA, latency_ms=0),
         "latency": lambda: _module("latency").run(TINY_LATENCY, latency_ms=0),
-        "scale": lambda: _module("scale").run(TINY_SCALE, small_tenants=1),
+        "scale": lambda: _module("scale").run(TINY_SCALE, small_tenants=1, runs=1),
         "load": lambda: _module("load_state").run(tenants=2, items_per_tenant=50),
         "emulator": lambda: _module("emulator_rate").run(requests=50, threads=2),
         "startup": lambda: _module("startup").run(runs=1),
