@@ -70,6 +70,12 @@ def _collector_paused() -> Iterator[None]:
     Loading makes millions of small objects and no reference cycles; with the
     collector running, its repeated scans of the growing heap took more time
     than reading the files.
+
+    Left young, the loaded state would all be scanned by the first collection
+    after the pause (a tenth of a second at 200,000 items); it is frozen
+    instead, as the command line freezes what it imports. Where nothing was
+    frozen before, it is unfrozen at once, which moves it to the oldest
+    generation unscanned and leaves it collectable as before.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -77,6 +83,10 @@ def _collector_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            frozen_before = gc.get_freeze_count() > 0
+            gc.freeze()
+            if not frozen_before:
+                gc.unfreeze()
             gc.enable()
 
 
