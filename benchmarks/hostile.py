@@ -52,9 +52,10 @@ class Usage:
     max_rss_kb: int
 
 
-def run() -> dict[str, Any]:
+def run(limit: int | None = None) -> dict[str, Any]:
+    """Every case of the corpus, or its first `limit` cases."""
     corpus = _load_corpus_module()
-    cases = corpus.load_cases()
+    cases = corpus.load_cases()[:limit]
     usages: dict[str, Usage] = {}
     with (
         tempfile.TemporaryDirectory(prefix="hostile-bench-") as scratch,

@@ -5,8 +5,8 @@ latency on every request and no quota pressure. The reconciler runs as a user
 runs it (`plan --out FILE`, then `apply FILE`, two processes), best of five;
 then the naive loop (benchmarks/naive.py, one process) makes the same changes.
 Every run starts from a fresh emulator and repository. Wall times include
-process start-up. Prints one JSON line:
-{"scenario": "latency", "wall_s", "requests", "naive_wall_s", "naive_requests"}.
+process start-up. Prints one JSON line: {"scenario": "latency", "wall_s",
+"requests", "naive_wall_s", "naive_requests", "wall_s_median"}.
 Target: naive_wall_s / wall_s >= 20.
 """
 
@@ -48,17 +48,21 @@ def run(
     runs: int = RECONCILER_RUNS,
 ) -> dict[str, Any]:
     compile_bytecode()
-    reconciler = min(
+    measured = sorted(
         (_measure(workload, latency_ms, _reconciler) for _ in range(runs)),
-        key=lambda measured: measured[0],
+        key=lambda one: one[0],
     )
+    best = measured[0]
+    median_wall_s = measured[len(measured) // 2][0]
     naive = _measure(workload, latency_ms, _naive)
     return {
         "scenario": "latency",
-        "wall_s": round(reconciler[0], 3),
-        "requests": reconciler[1],
+        "wall_s": round(best[0], 3),
+        "requests": best[1],
         "naive_wall_s": round(naive[0], 3),
         "naive_requests": naive[1],
+        # The spread the best hides, so that a reader can judge it.
+        "wall_s_median": round(median_wall_s, 3),
     }
 
 

@@ -14,7 +14,7 @@ from benchmarks.workload import Workload
 
 Scenario = Callable[[], dict[str, Any]]
 
-NAMES = ("quota", "latency", "scale", "load", "emulator", "startup")
+NAMES = ("quota", "latency", "scale", "load", "emulator", "startup", "hostile")
 
 TINY_QUOTA = Workload(
     tenants=2, live=120, declared=60, changed=25, quota_per_minute=6000
@@ -35,6 +35,7 @@ def full() -> dict[str, Scenario]:
         "load": lambda: _module("load_state").run(),
         "emulator": lambda: _module("emulator_rate").run(),
         "startup": lambda: _module("startup").run(),
+        "hostile": lambda: _module("hostile").run(),
     }
 
 
@@ -46,6 +47,7 @@ def tiny() -> dict[str, Scenario]:
         "load": lambda: _module("load_state").run(tenants=2, items_per_tenant=50),
         "emulator": lambda: _module("emulator_rate").run(requests=50, threads=2),
         "startup": lambda: _module("startup").run(runs=1),
+        "hostile": lambda: _module("hostile").run(limit=3),
     }
 
 

@@ -26,7 +26,14 @@ EXPECTED_KEYS = {
         "quota_floor_s",
         "throttled",
     },
-    "latency": {"scenario", "wall_s", "requests", "naive_wall_s", "naive_requests"},
+    "latency": {
+        "scenario",
+        "wall_s",
+        "requests",
+        "naive_wall_s",
+        "naive_requests",
+        "wall_s_median",
+    },
     "scale": {
         "scenario",
         "items",
@@ -55,6 +62,7 @@ EXPECTED_KEYS = {
         "seconds",
     },
     "startup": {"scenario", "version_s"},
+    "hostile": {"scenario", "cases", "max_s", "max_rss_mb", "max_cpu_s", "slowest"},
 }
 
 
@@ -115,3 +123,11 @@ def test_emulator_rate_load_and_startup_report_their_sizes(
     assert lines["emulator"]["failures"] == 0
     assert lines["emulator"]["requests"] == 50
     assert lines["startup"]["version_s"] > 0
+
+
+def test_hostile_runs_the_first_cases_of_the_corpus_each_refused_in_its_own_process(
+    lines: dict[str, dict[str, Any]],
+) -> None:
+    hostile = lines["hostile"]
+    assert hostile["cases"] == 3
+    assert hostile["max_rss_mb"] > 0
