@@ -6,15 +6,14 @@ Nothing is returned unless the whole selection is valid; otherwise
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reconciler.collector import collector_paused
 from reconciler.desired import checks, fastpath, sources
 from reconciler.desired.caching import ItemCache, content_key
 from reconciler.desired.items import TOP_KEY, AssigneeRule, ItemRecord, validate_items
@@ -49,7 +48,7 @@ def load_repository(
 ) -> DesiredState:
     """The desired state under `root`, narrowed to `tenants` when given."""
     loader = _Loader(root, use_cache)
-    with _collector_paused():
+    with collector_paused():
         state = loader.load(tenants)
     if loader.problems or state is None:
         raise ValidationFailed(loader.problems)
@@ -61,33 +60,6 @@ def load_repository(
         loader.cache.hits,
     )
     return state
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building the state.
-
-    Loading makes millions of small objects and no reference cycles; with the
-    collector running, its repeated scans of the growing heap took more time
-    than reading the files.
-
-    Left young, the loaded state would all be scanned by the first collection
-    after the pause (a tenth of a second at 200,000 items); it is frozen
-    instead, as the command line freezes what it imports. Where nothing was
-    frozen before, it is unfrozen at once, which moves it to the oldest
-    generation unscanned and leaves it collectable as before.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            frozen_before = gc.get_freeze_count() > 0
-            gc.freeze()
-            if not frozen_before:
-                gc.unfreeze()
-            gc.enable()
 
 
 @dataclass

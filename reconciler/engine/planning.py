@@ -9,17 +9,16 @@ read at all is recorded as such and the others go on.
 
 from __future__ import annotations
 
-import gc
 import logging
 import re
 import subprocess
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from reconciler.collector import collector_paused
 from reconciler.config import Endpoints
 from reconciler.desired.models import DesiredItem, DesiredState, Kind, TenantState
 from reconciler.desired.problems import Problem, ValidationFailed
@@ -77,36 +76,8 @@ def build_plan(
     Raises `ValidationFailed` naming every declared item that does not exist live.
     `now` must be taken before reading: apply looks for changes made after it.
     """
-    with _collector_paused():
+    with collector_paused():
         return _build_plan(desired, readers, endpoints, now, commit, lifetime)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a plan is built.
-
-    Planning makes objects by the million (live items, changes, the plan's JSON
-    for its hash) and no reference cycles worth collecting; each full collection
-    scans every one of them and the loaded desired state, and at 200,000 items
-    these took about a third of the planning's CPU time.
-
-    Left young, what was made would all be scanned by the first collection
-    after the pause, another quarter of a second at that size; it is frozen
-    instead, as the command line freezes what it imports. Where nothing was
-    frozen before, it is unfrozen at once, which moves it to the oldest
-    generation unscanned and leaves it collectable as before.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            frozen_before = gc.get_freeze_count() > 0
-            gc.freeze()
-            if not frozen_before:
-                gc.unfreeze()
-            gc.enable()
 
 
 def _build_plan(
