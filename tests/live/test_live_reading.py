@@ -8,14 +8,10 @@ import pytest
 from live_support import (
     CLIENT_ID,
     GRAPH_URL,
-    SECRET,
-    SECRET_ENV,
     TENANT_ID,
     FakeCloud,
     SleepRecorder,
-    fast_policy,
     incident,
-    make_spec,
 )
 
 from reconciler.live import LiveError, PermissionDeniedError, TenantClient
@@ -26,19 +22,6 @@ INCIDENTS = "/v1.0/security/incidents"
 @pytest.fixture
 def cloud() -> FakeCloud:
     return FakeCloud()
-
-
-@pytest.fixture
-def sleep() -> SleepRecorder:
-    return SleepRecorder()
-
-
-@pytest.fixture
-def contoso(
-    cloud: FakeCloud, sleep: SleepRecorder, monkeypatch: pytest.MonkeyPatch
-) -> TenantClient:
-    monkeypatch.setenv(SECRET_ENV, SECRET)
-    return cloud.client(fast_policy(sleep)).tenant(make_spec())
 
 
 def test_listing_follows_every_next_link_exactly_as_given(

@@ -5,12 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 from live_support import (
-    SECRET,
-    SECRET_ENV,
     FakeCloud,
     SleepRecorder,
-    fast_policy,
-    make_spec,
 )
 
 from reconciler.live import AuthenticationError, LiveItem, TenantClient, WriteOutcome
@@ -23,19 +19,6 @@ def cloud() -> FakeCloud:
     fake = FakeCloud()
     fake.add_incidents(3)
     return fake
-
-
-@pytest.fixture
-def sleep() -> SleepRecorder:
-    return SleepRecorder()
-
-
-@pytest.fixture
-def contoso(
-    cloud: FakeCloud, sleep: SleepRecorder, monkeypatch: pytest.MonkeyPatch
-) -> TenantClient:
-    monkeypatch.setenv(SECRET_ENV, SECRET)
-    return cloud.client(fast_policy(sleep)).tenant(make_spec())
 
 
 def test_a_write_sends_tags_as_a_list_and_unassigned_as_null(
