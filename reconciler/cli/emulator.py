@@ -80,46 +80,15 @@ def emulator() -> None:
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write url, ca_bundle, apps and tenants as JSON to this file.",
 )
-def serve(
-    host: str,
-    port: int,
-    seed: Path | None,
-    generate: tuple[int, int] | None,
-    latency_ms: float,
-    quota_per_minute: int,
-    fault_rate: float,
-    fault_seed: int,
-    describe: Path | None,
-) -> None:
+def serve(describe: Path | None, **options: Any) -> None:
     """Serve until Ctrl-C or SIGTERM, then exit 0."""
-    if seed is not None and generate is not None:
+    if options["seed"] is not None and options["generate"] is not None:
         raise click.UsageError("give --seed or --generate, not both")
-    run_guarded(
-        _serve,
-        host=host,
-        port=port,
-        seed=seed,
-        generate=generate,
-        latency_ms=latency_ms,
-        quota_per_minute=quota_per_minute,
-        fault_rate=fault_rate,
-        fault_seed=fault_seed,
-        describe=describe,
-    )
+    run_guarded(_serve, describe, options)
 
 
-def _serve(
-    *,
-    host: str,
-    port: int,
-    seed: Path | None,
-    generate: tuple[int, int] | None,
-    latency_ms: float,
-    quota_per_minute: int,
-    fault_rate: float,
-    fault_seed: int,
-    describe: Path | None,
-) -> None:
+def _serve(describe: Path | None, options: dict[str, Any]) -> None:
+    """Run the emulator; `options` are start_emulator's, named as the flags are."""
     from reconciler.emulator import start_emulator
     from reconciler.emulator.errors import SeedError
 
@@ -131,16 +100,7 @@ def _serve(
     previous = signal.signal(signal.SIGTERM, request_stop)
     try:
         try:
-            server = start_emulator(
-                seed=seed,
-                generate=generate,
-                host=host,
-                port=port,
-                latency_ms=latency_ms,
-                quota_per_minute=quota_per_minute,
-                fault_rate=fault_rate,
-                fault_seed=fault_seed,
-            )
+            server = start_emulator(**options)
         except SeedError as error:
             # Already PATH:LINE:COL: error: MESSAGE, like every validation problem.
             click.echo(str(error), err=True)
